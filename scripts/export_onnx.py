@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""Export a ViT-MAE to the MAE Lens ONNX contract (docs/model-format.md) and verify it.
+
+    /usr/bin/python3 scripts/export_onnx.py --checkpoint mae_visualize_vit_base.pth --out models/vit-mae-base
+    /usr/bin/python3 scripts/export_onnx.py --checkpoint path/to/facebook-vit-mae-base --out models/hf-base
+    /usr/bin/python3 scripts/export_onnx.py --random base --out models/random-base
+
+Writes encoder.onnx, decoder.onnx and config.json, then runs the ONNX files with the repo's
+onnxruntime-node on a random mask and checks them against PyTorch (max abs diff printed).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mae.loaders import CheckpointError, load_checkpoint, sha256_file  # noqa: E402
+from mae.model import PRESETS, MaskedAutoencoder  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+PROTOBUF_LIMIT = 2**31 - 1  # protobuf cannot hold a single message over 2 GB
+
+
+class EncoderGraph(nn.Module):
+    def __init__(self, model: MaskedAutoencoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, visible_patches, ids_keep):
+        return self.model.forward_encoder(visible_patches, ids_keep)
+
+
+class DecoderGraph(nn.Module):
+    def __init__(self, model: MaskedAutoencoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, latent, ids_restore):
+        return self.model.forward_decoder(latent, ids_restore)
+
+
+def random_mask(num_patches: int, keep: int, generator: torch.Generator):
+    ids_shuffle = torch.argsort(torch.rand(1, num_patches, generator=generator), dim=1)
+    return ids_shuffle[:, :keep], torch.argsort(ids_shuffle, dim=1)  # ids_keep [1, K], ids_restore [1, N]
+
+
+def export_graph(module, inputs, input_names, output_names, dynamic_axes, path: Path, opset: int):
+    """torch.onnx.export, then (if the weights pass protobuf's 2 GB limit) one external data file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / path.name
+        torch.onnx.export(module, inputs, str(raw), input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True)
+        proto = onnx.load(str(raw))
+        external = proto.ByteSize() > PROTOBUF_LIMIT
+        data_name = path.name + ".data"
+        (path.parent / data_name).unlink(missing_ok=True)
+        onnx.save_model(proto, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
+                        location=data_name, size_threshold=1024)
+    return data_name if external else None
+
+
+def file_entry(folder: Path, name: str, data_name):
+    entry = {"path": name, "bytes": (folder / name).stat().st_size, "sha256": sha256_file(folder / name)}
+    if data_name:
+        entry["external_data"] = {"path": data_name, "bytes": (folder / data_name).stat().st_size,
+                                  "sha256": sha256_file(folder / data_name)}
+    return entry
+
+
+def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: int) -> dict:
+    cfg = model.cfg
+    out.mkdir(parents=True, exist_ok=True)
+    generator = torch.Generator().manual_seed(0)
+    keep = cfg.num_patches // 4
+    ids_keep, ids_restore = random_mask(cfg.num_patches, keep, generator)
+    visible = torch.randn(1, keep, cfg.patch_dim, generator=generator)
+    with torch.no_grad():
+        latent, _ = model.forward_encoder(visible, ids_keep)
+        enc_data = export_graph(
+            EncoderGraph(model), (visible, ids_keep), ["visible_patches", "ids_keep"], ["latent", "attentions"],
+            {"visible_patches": {0: "batch", 1: "visible"}, "ids_keep": {0: "batch", 1: "visible"},
+             "latent": {0: "batch", 1: "tokens"}, "attentions": {0: "batch", 3: "tokens", 4: "tokens"}},
+            out / "encoder.onnx", opset)
+        dec_data = export_graph(
+            DecoderGraph(model), (latent, ids_restore), ["latent", "ids_restore"], ["pred", "pred_per_layer"],
+            {"latent": {0: "batch", 1: "tokens"}, "ids_restore": {0: "batch"}, "pred": {0: "batch"},
+             "pred_per_layer": {0: "batch"}},
+            out / "decoder.onnx", opset)
+    config = {
+        "format": "mae-lens-model/1",
+        "name": name,
+        "source": source,
+        "image_size": cfg.image_size,
+        "patch_size": cfg.patch_size,
+        "in_chans": cfg.in_chans,
+        "num_patches": cfg.num_patches,
+        "encoder": {"embed_dim": cfg.embed_dim, "depth": cfg.depth, "num_heads": cfg.num_heads,
+                    "mlp_hidden": int(cfg.embed_dim * cfg.mlp_ratio)},
+        "decoder": {"embed_dim": cfg.decoder_embed_dim, "depth": cfg.decoder_depth,
+                    "num_heads": cfg.decoder_num_heads, "mlp_hidden": int(cfg.decoder_embed_dim * cfg.mlp_ratio)},
+        "layer_norm_eps": cfg.layer_norm_eps,
+        "norm_pix_loss": cfg.norm_pix_loss,
+        "mean": IMAGENET_MEAN,
+        "std": IMAGENET_STD,
+        "opset": opset,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "files": {"encoder": file_entry(out, "encoder.onnx", enc_data),
+                  "decoder": file_entry(out, "decoder.onnx", dec_data)},
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    return config
+
+
+def save_npy(folder: Path, name: str, tensor: torch.Tensor):
+    np.save(folder / f"{name}.npy", tensor.detach().cpu().numpy())
+
+
+def verify(model: MaskedAutoencoder, out: Path, tolerance: float) -> float:
+    """Run the exported files with onnxruntime-node at several K (0, N/4, N) against PyTorch."""
+    cfg = model.cfg
+    generator = torch.Generator().manual_seed(1)
+    worst = 0.0
+    for keep in (cfg.num_patches // 4, 0, cfg.num_patches):
+        ids_keep, ids_restore = random_mask(cfg.num_patches, keep, generator)
+        visible = torch.randn(1, keep, cfg.patch_dim, generator=generator)
+        with torch.no_grad():
+            latent, attentions = model.forward_encoder(visible, ids_keep)
+            pred, pred_per_layer = model.forward_decoder(latent, ids_restore)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for tensor_name, tensor in [("visible_patches", visible), ("ids_keep", ids_keep),
+                                        ("ids_restore", ids_restore), ("latent", latent),
+                                        ("attentions", attentions), ("pred", pred),
+                                        ("pred_per_layer", pred_per_layer)]:
+                save_npy(folder, tensor_name, tensor)
+            result = subprocess.run(
+                ["npx", "--no-install", "tsx", "src/cli/verify-export.ts", str(out.resolve()), str(folder)],
+                cwd=REPO, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"ONNX verification could not run (npm ci first?):\n{result.stdout}{result.stderr}")
+        diffs = json.loads(result.stdout.strip().splitlines()[-1])
+        print(f"  K={keep:4d}: max abs diff vs PyTorch " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
+        worst = max(worst, *diffs.values())
+    if worst > tolerance:
+        raise SystemExit(f"ONNX output differs from PyTorch by {worst:.3e} > {tolerance:.0e}")
+    return worst
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--checkpoint", help="Meta .pth, Hugging Face folder / model.safetensors / pytorch_model.bin, or ours")
+    what.add_argument("--random", choices=sorted(PRESETS), help="randomly initialised model of this size")
+    parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. models/NAME")
+    parser.add_argument("--name", help="display name in the app")
+    parser.add_argument("--opset", type=int, default=17)
+    parser.add_argument("--norm-pix-loss", choices=["true", "false"],
+                        help="Meta .pth only: whether the weights predict per-patch normalised pixels (*_full.pth)")
+    parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-node check")
+    args = parser.parse_args()
+
+    if args.random:
+        torch.manual_seed(0)
+        model = MaskedAutoencoder(PRESETS[args.random]).eval()
+        source = {"file": None, "format": "random", "sha256": None, "preset": args.random}
+        name = args.name or f"Random ViT-MAE {args.random} (untrained)"
+    else:
+        norm_pix = None if args.norm_pix_loss is None else args.norm_pix_loss == "true"
+        try:
+            model, source = load_checkpoint(args.checkpoint, norm_pix)
+        except CheckpointError as error:
+            raise SystemExit(f"error: {error}")
+        name = args.name or args.out.name
+    config = export(model, args.out, name, source, args.opset)
+    sizes = ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in config["files"].items())
+    print(f"wrote {args.out}/ ({sizes}; {config['parameters'] / 1e6:.2f}M parameters)")
+    if not args.no_verify:
+        worst = verify(model, args.out, args.tolerance)
+        print(f"verified with onnxruntime-node: max abs diff {worst:.2e} (tolerance {args.tolerance:.0e})")
+
+
+if __name__ == "__main__":
+    main()
