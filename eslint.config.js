@@ -1,0 +1,43 @@
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist', 'coverage', 'models', 'scripts', 'tests/fixtures', 'node_modules'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/cli/**', 'tests/**', '*.config.{js,ts}', 'src/**/*.test.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // Pure math: importable from the worker, the UI and Node alike.
+    files: ['src/mae/**/*.ts'],
+    ignores: ['src/mae/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['react', 'react-*', 'zustand', 'onnxruntime-*', 'node:*'],
+              message: 'src/mae must stay pure.',
+            },
+            { group: ['../*'], message: 'src/mae must not depend on other layers.' },
+          ],
+        },
+      ],
+    },
+  },
+);

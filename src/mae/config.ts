@@ -1,0 +1,228 @@
+/**
+ * The model folder's config.json (docs/model-format.md): the single source of truth for sizes,
+ * normalisation and file names. Everything downstream derives its shapes from a ModelConfig.
+ */
+
+export const MODEL_FORMAT = 'mae-lens-model/1';
+
+export const SOURCE_FORMATS = ['meta', 'hf', 'mae-lens', 'random'] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+export interface TransformerConfig {
+  embedDim: number;
+  depth: number;
+  numHeads: number;
+  mlpHidden: number;
+}
+
+export interface ModelFile {
+  /** Relative to config.json. */
+  path: string;
+  bytes?: number;
+  sha256?: string;
+}
+
+export interface ModelConfig {
+  format: typeof MODEL_FORMAT;
+  name: string;
+  source: { format: SourceFormat; file?: string; sha256?: string };
+  /** S: the model sees S x S images. */
+  imageSize: number;
+  /** P: square patches of P x P pixels; divides imageSize. */
+  patchSize: number;
+  /** Always 3 (RGB). */
+  inChans: 3;
+  /** N = (S / P)^2. */
+  numPatches: number;
+  encoder: TransformerConfig;
+  decoder: TransformerConfig;
+  layerNormEps: number;
+  /** When true, `pred` is per-patch normalised and needs de-normalising statistics. */
+  normPixLoss: boolean;
+  mean: [number, number, number];
+  std: [number, number, number];
+  opset: number;
+  files: { encoder: ModelFile; decoder: ModelFile };
+}
+
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
+}
+
+/** G: patches per row and per column. */
+export function gridSize(config: Pick<ModelConfig, 'imageSize' | 'patchSize'>): number {
+  return config.imageSize / config.patchSize;
+}
+
+/** N = G * G. */
+export function numPatchesOf(config: Pick<ModelConfig, 'imageSize' | 'patchSize'>): number {
+  const grid = gridSize(config);
+  return grid * grid;
+}
+
+/** Length of one patch vector: P * P * 3. */
+export function patchDim(config: Pick<ModelConfig, 'patchSize'>): number {
+  return config.patchSize * config.patchSize * 3;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return typeof value;
+  }
+}
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw new ModelConfigError(`config.json: "${field}" must be ${expected} (got ${describe(got)})`);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function objectField(obj: JsonObject, key: string, path: string): JsonObject {
+  const value = obj[key];
+  if (!isObject(value)) fail(path, 'an object', value);
+  return value;
+}
+
+function positiveInteger(obj: JsonObject, key: string, path: string): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    fail(path, 'a positive integer', value);
+  }
+  return value;
+}
+
+function positiveNumber(obj: JsonObject, key: string, path: string): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    fail(path, 'a positive number', value);
+  }
+  return value;
+}
+
+function nonEmptyString(obj: JsonObject, key: string, path: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value.length === 0) fail(path, 'a non-empty string', value);
+  return value;
+}
+
+function optionalSha256(obj: JsonObject, key: string, path: string): string | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) {
+    fail(path, 'a lowercase hex SHA-256 (64 characters)', value);
+  }
+  return value;
+}
+
+function rgbTriple(obj: JsonObject, key: string, positive: boolean): [number, number, number] {
+  const value = obj[key];
+  const expected = positive ? 'an array of 3 positive numbers' : 'an array of 3 finite numbers';
+  if (
+    !Array.isArray(value) ||
+    value.length !== 3 ||
+    !value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0))
+  ) {
+    fail(key, expected, value);
+  }
+  return [value[0] as number, value[1] as number, value[2] as number];
+}
+
+function transformer(obj: JsonObject, key: 'encoder' | 'decoder'): TransformerConfig {
+  const section = objectField(obj, key, key);
+  const embedDim = positiveInteger(section, 'embed_dim', `${key}.embed_dim`);
+  const depth = positiveInteger(section, 'depth', `${key}.depth`);
+  const numHeads = positiveInteger(section, 'num_heads', `${key}.num_heads`);
+  if (embedDim % numHeads !== 0) {
+    fail(`${key}.num_heads`, `a divisor of ${key}.embed_dim (${embedDim})`, numHeads);
+  }
+  const mlpHidden = positiveInteger(section, 'mlp_hidden', `${key}.mlp_hidden`);
+  return { embedDim, depth, numHeads, mlpHidden };
+}
+
+function modelFile(files: JsonObject, key: 'encoder' | 'decoder'): ModelFile {
+  const path = `files.${key}`;
+  const entry = objectField(files, key, path);
+  const file: ModelFile = { path: nonEmptyString(entry, 'path', `${path}.path`) };
+  if (entry.bytes !== undefined) {
+    if (typeof entry.bytes !== 'number' || !Number.isSafeInteger(entry.bytes) || entry.bytes < 0) {
+      fail(`${path}.bytes`, 'a non-negative integer', entry.bytes);
+    }
+    file.bytes = entry.bytes;
+  }
+  const sha256 = optionalSha256(entry, 'sha256', `${path}.sha256`);
+  if (sha256 !== undefined) file.sha256 = sha256;
+  return file;
+}
+
+/**
+ * Validates a parsed config.json. Throws ModelConfigError (and nothing else) naming the first
+ * offending field. Unknown extra fields are allowed so newer exporters stay loadable.
+ */
+export function parseModelConfig(json: unknown): ModelConfig {
+  if (!isObject(json)) fail('(root)', 'a JSON object', json);
+
+  if (json.format !== MODEL_FORMAT) fail('format', `"${MODEL_FORMAT}"`, json.format);
+  const name = nonEmptyString(json, 'name', 'name');
+
+  const sourceJson = objectField(json, 'source', 'source');
+  const sourceFormat = sourceJson.format;
+  if (typeof sourceFormat !== 'string' || !(SOURCE_FORMATS as readonly string[]).includes(sourceFormat)) {
+    fail('source.format', `one of ${SOURCE_FORMATS.join(', ')}`, sourceFormat);
+  }
+  const source: ModelConfig['source'] = { format: sourceFormat as SourceFormat };
+  if (sourceJson.file !== undefined) source.file = nonEmptyString(sourceJson, 'file', 'source.file');
+  const sourceSha = optionalSha256(sourceJson, 'sha256', 'source.sha256');
+  if (sourceSha !== undefined) source.sha256 = sourceSha;
+
+  const imageSize = positiveInteger(json, 'image_size', 'image_size');
+  const patchSize = json.patch_size;
+  if (
+    typeof patchSize !== 'number' ||
+    !Number.isSafeInteger(patchSize) ||
+    patchSize <= 0 ||
+    imageSize % patchSize !== 0
+  ) {
+    fail('patch_size', 'a positive integer dividing image_size', patchSize);
+  }
+  if (json.in_chans !== 3) fail('in_chans', '3', json.in_chans);
+  const expectedPatches = numPatchesOf({ imageSize, patchSize });
+  if (json.num_patches !== expectedPatches) {
+    fail('num_patches', `(image_size / patch_size)^2 = ${expectedPatches}`, json.num_patches);
+  }
+
+  const encoder = transformer(json, 'encoder');
+  const decoder = transformer(json, 'decoder');
+  const layerNormEps = positiveNumber(json, 'layer_norm_eps', 'layer_norm_eps');
+  if (typeof json.norm_pix_loss !== 'boolean') fail('norm_pix_loss', 'true or false', json.norm_pix_loss);
+  const mean = rgbTriple(json, 'mean', false);
+  const std = rgbTriple(json, 'std', true);
+  const opset = positiveInteger(json, 'opset', 'opset');
+  const filesJson = objectField(json, 'files', 'files');
+
+  return {
+    format: MODEL_FORMAT,
+    name,
+    source,
+    imageSize,
+    patchSize,
+    inChans: 3,
+    numPatches: expectedPatches,
+    encoder,
+    decoder,
+    layerNormEps,
+    normPixLoss: json.norm_pix_loss,
+    mean,
+    std,
+    opset,
+    files: { encoder: modelFile(filesJson, 'encoder'), decoder: modelFile(filesJson, 'decoder') },
+  };
+}

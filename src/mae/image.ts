@@ -1,0 +1,219 @@
+/**
+ * 8-bit images and the preprocessing of the reference fixture: resize the shorter side with
+ * PIL's BICUBIC, then centre-crop. The resampler reproduces Pillow's fixed-point algorithm
+ * (libImaging/Resample.c) so our crops match PIL byte for byte.
+ */
+
+/**
+ * Interleaved 8-bit pixels, row-major. `data.length / (width * height)` is the channel count:
+ * 3 (RGB, like the fixture's image_uint8) or 4 (RGBA with straight alpha, like ImageData).
+ */
+export interface Image8 {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** An RGB image: `data` is HWC, `[height, width, 3]`. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export function channelsOf(image: Image8): 3 | 4 {
+  const pixels = image.width * image.height;
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || pixels <= 0) {
+    throw new RangeError(`image size must be positive integers (got ${image.width}x${image.height})`);
+  }
+  if (image.data.length === pixels * 3) return 3;
+  if (image.data.length === pixels * 4) return 4;
+  throw new RangeError(
+    `image data has ${image.data.length} bytes; expected ${pixels * 3} (RGB) or ${pixels * 4} (RGBA)`,
+  );
+}
+
+/**
+ * Drops the alpha channel by compositing over white: c' = round(c*a/255 + 255*(1 - a/255)).
+ * (PIL's convert('RGB') would discard alpha instead, turning transparent pixels into whatever
+ * colour they store, often black; white is what a viewer shows for a transparent PNG.)
+ * RGB input is copied unchanged.
+ */
+export function toRgb(image: Image8): RgbImage {
+  const { width, height } = image;
+  if (channelsOf(image) === 3) return { width, height, data: Uint8Array.from(image.data) };
+  const pixels = width * height;
+  const rgb = new Uint8Array(pixels * 3);
+  const src = image.data;
+  for (let i = 0; i < pixels; i++) {
+    const alpha = src[i * 4 + 3]!;
+    for (let c = 0; c < 3; c++) {
+      const value = src[i * 4 + c]!;
+      // Integer form of the formula above, exact: (c*a + 255*(255-a)) / 255 rounded half up.
+      rgb[i * 3 + c] = Math.floor((value * alpha + 255 * (255 - alpha) + 127) / 255);
+    }
+  }
+  return { width, height, data: rgb };
+}
+
+// Pillow keeps 8-bit resampling coefficients in fixed point with this many fractional bits.
+const PRECISION_BITS = 32 - 8 - 2;
+const FIXED_ONE = 1 << PRECISION_BITS;
+
+/** Keys' cubic with a = -0.5, Pillow's BICUBIC filter; support 2. */
+function bicubic(x: number): number {
+  const a = -0.5;
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+  return 0;
+}
+const BICUBIC_SUPPORT = 2;
+
+interface Coefficients {
+  /** Taps per output sample. */
+  kernelSize: number;
+  /** First input index of each output sample. */
+  start: Int32Array;
+  /** Number of taps actually used by each output sample. */
+  count: Int32Array;
+  /** [outSize, kernelSize] fixed-point weights. */
+  weights: Int32Array;
+}
+
+/**
+ * Pillow's precompute_coeffs + normalize_coeffs_8bpc for a full-range resize. When downscaling
+ * the filter is stretched by the scale factor, which is what antialiases.
+ */
+function resampleCoefficients(inSize: number, outSize: number): Coefficients {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = BICUBIC_SUPPORT * filterScale;
+  const kernelSize = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * kernelSize);
+  const taps = new Float64Array(kernelSize);
+  for (let out = 0; out < outSize; out++) {
+    const center = (out + 0.5) * scale;
+    // C's (int) cast truncates toward zero; both bounds are then clamped to the input.
+    const first = Math.max(Math.trunc(center - support + 0.5), 0);
+    const last = Math.min(Math.trunc(center + support + 0.5), inSize);
+    const n = last - first;
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      const w = bicubic((k + first - center + 0.5) / filterScale);
+      taps[k] = w;
+      total += w;
+    }
+    for (let k = 0; k < n; k++) {
+      const w = total !== 0 ? taps[k]! / total : taps[k]!;
+      weights[out * kernelSize + k] =
+        w < 0 ? Math.trunc(-0.5 + w * FIXED_ONE) : Math.trunc(0.5 + w * FIXED_ONE);
+    }
+    start[out] = first;
+    count[out] = n;
+  }
+  return { kernelSize, start, count, weights };
+}
+
+function clip8(accumulator: number): number {
+  // Arithmetic shift = floor division, as in Pillow's clip8 lookup.
+  const value = accumulator >> PRECISION_BITS;
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+}
+
+/** One separable pass along x (`horizontal`) or y over an RGB image; rounds to uint8 like Pillow. */
+function resamplePass(image: RgbImage, outSize: number, horizontal: boolean): RgbImage {
+  const { width, height, data } = image;
+  const inSize = horizontal ? width : height;
+  const { kernelSize, start, count, weights } = resampleCoefficients(inSize, outSize);
+  const outWidth = horizontal ? outSize : width;
+  const outHeight = horizontal ? height : outSize;
+  const out = new Uint8Array(outWidth * outHeight * 3);
+  // Step between consecutive input samples along the resampled axis, in bytes.
+  const stride = horizontal ? 3 : width * 3;
+  for (let y = 0; y < outHeight; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const target = horizontal ? x : y;
+      const first = start[target]!;
+      const n = count[target]!;
+      const kernel = target * kernelSize;
+      const base = horizontal ? (y * width + first) * 3 : (first * width + x) * 3;
+      let r = 1 << (PRECISION_BITS - 1);
+      let g = r;
+      let b = r;
+      for (let k = 0; k < n; k++) {
+        const w = weights[kernel + k]!;
+        const at = base + k * stride;
+        r += data[at]! * w;
+        g += data[at + 1]! * w;
+        b += data[at + 2]! * w;
+      }
+      const o = (y * outWidth + x) * 3;
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
+    }
+  }
+  return { width: outWidth, height: outHeight, data: out };
+}
+
+/**
+ * PIL `image.resize((width, height), Image.BICUBIC)` on an RGB image: horizontal pass first, then
+ * vertical, each skipped when that dimension is unchanged (as Pillow does).
+ */
+export function resizeBicubic(image: RgbImage, width: number, height: number): RgbImage {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`resize target must be positive integers (got ${width}x${height})`);
+  }
+  let result = image;
+  if (width !== image.width) result = resamplePass(result, width, true);
+  if (height !== image.height) result = resamplePass(result, height, false);
+  return result === image ? { width, height, data: Uint8Array.from(image.data) } : result;
+}
+
+/** Copies the `size` x `size` window whose top-left corner is (left, top). */
+export function crop(image: RgbImage, left: number, top: number, size: number): RgbImage {
+  if (left < 0 || top < 0 || left + size > image.width || top + size > image.height) {
+    throw new RangeError(`crop ${size}x${size} at (${left}, ${top}) leaves ${image.width}x${image.height}`);
+  }
+  const out = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    const from = ((top + y) * image.width + left) * 3;
+    out.set(image.data.subarray(from, from + size * 3), y * size * 3);
+  }
+  return { width: size, height: size, data: out };
+}
+
+/** Python's round(): half to even, which the fixture used for the crop offsets. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * The fixture's preprocessing, to a `size` x `size` RGB image:
+ * 1. alpha composited over white (see toRgb);
+ * 2. shorter side resized to `size`, long side to floor(size * long / short), PIL BICUBIC;
+ * 3. centre crop at left = round((W - size) / 2), top = round((H - size) / 2).
+ * An image already `size` x `size` is returned as is (no resampling).
+ */
+export function resizeShorterSideAndCenterCrop(image: Image8, size: number): RgbImage {
+  if (!Number.isInteger(size) || size <= 0)
+    throw new RangeError(`size must be a positive integer (got ${size})`);
+  const rgb = toRgb(image);
+  const { width, height } = rgb;
+  if (width === size && height === size) return rgb;
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  // Same double arithmetic as Python's int(size * long / short).
+  const longSide = Math.floor((size * long) / short);
+  const resized = width <= height ? resizeBicubic(rgb, size, longSide) : resizeBicubic(rgb, longSide, size);
+  const left = roundHalfEven((resized.width - size) / 2);
+  const top = roundHalfEven((resized.height - size) / 2);
+  return crop(resized, left, top, size);
+}

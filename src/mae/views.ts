@@ -1,0 +1,160 @@
+/**
+ * The four pictures the app shows, as RGBA bytes ready for ImageData (width * height * 4):
+ * Original, Masked, Reconstruction, Reconstruction + visible. Inputs are the preprocessed
+ * S x S RGB image, the model's `pred` and the mask (1 = removed).
+ */
+import type { RgbImage } from './image';
+import { denormalizeValue, toByte, type Rgb } from './normalize';
+import { unpatchify } from './patches';
+
+/** What the views need from a ModelConfig. */
+export interface PixelSpace {
+  imageSize: number;
+  patchSize: number;
+  mean: Rgb;
+  std: Rgb;
+}
+
+/** Fill of removed patches in the Masked view: mid gray, neutral against any content. */
+export const MASKED_FILL: Rgb = [128, 128, 128];
+
+function checkImage(image: RgbImage, imageSize: number): void {
+  if (
+    image.width !== imageSize ||
+    image.height !== imageSize ||
+    image.data.length !== imageSize * imageSize * 3
+  ) {
+    throw new RangeError(
+      `expected a ${imageSize}x${imageSize} RGB image, got ${image.width}x${image.height}`,
+    );
+  }
+}
+
+/** [S * S] patch index of every pixel, row-major. */
+export function patchIndexOfPixels(imageSize: number, patchSize: number): Int32Array {
+  const grid = imageSize / patchSize;
+  const index = new Int32Array(imageSize * imageSize);
+  for (let y = 0; y < imageSize; y++) {
+    const rowBase = Math.floor(y / patchSize) * grid;
+    for (let x = 0; x < imageSize; x++) index[y * imageSize + x] = rowBase + Math.floor(x / patchSize);
+  }
+  return index;
+}
+
+/**
+ * Model prediction `[N, P*P*3]` (normalised space) -> pixel values HWC `[S, S, 3]` in [0, 255]:
+ * unpatchified, de-normalised with mean/std, clipped, not rounded (metrics use the exact values).
+ */
+export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): Float32Array {
+  const { imageSize, patchSize, mean, std } = space;
+  const chw = unpatchify(pred, imageSize, patchSize); // [3, S, S]
+  const pixels = imageSize * imageSize;
+  const hwc = new Float32Array(pixels * 3); // [S, S, 3]
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < pixels; i++) {
+      const value = denormalizeValue(chw[c * pixels + i]!, mean[c]!, std[c]!);
+      hwc[i * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+    }
+  }
+  return hwc;
+}
+
+/**
+ * For models trained with norm_pix_loss: `pred` `[N, dim]` is each patch normalised by its own
+ * statistics. Re-scales it with the mean and unbiased variance of the matching `reference`
+ * patch (e.g. the input's own patches, as upstream's visualisation does):
+ * pred * sqrt(var + 1e-6) + mean.
+ */
+export function denormalizePerPatch(pred: Float32Array, reference: Float32Array, dim: number): Float32Array {
+  if (pred.length !== reference.length || dim < 2 || pred.length % dim !== 0) {
+    throw new RangeError(
+      `denormalizePerPatch: ${pred.length} vs ${reference.length} values in rows of ${dim}`,
+    );
+  }
+  const out = new Float32Array(pred.length); // [N, dim]
+  for (let base = 0; base < pred.length; base += dim) {
+    let sum = 0;
+    for (let k = 0; k < dim; k++) sum += reference[base + k]!;
+    const mean = sum / dim;
+    let squares = 0;
+    for (let k = 0; k < dim; k++) squares += (reference[base + k]! - mean) ** 2;
+    const scale = Math.sqrt(squares / (dim - 1) + 1e-6);
+    for (let k = 0; k < dim; k++) out[base + k] = pred[base + k]! * scale + mean;
+  }
+  return out;
+}
+
+function rgbaFrom(imageSize: number, pixel: (i: number, c: number) => number): Uint8ClampedArray {
+  const pixels = imageSize * imageSize;
+  const rgba = new Uint8ClampedArray(pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    rgba[i * 4] = pixel(i, 0);
+    rgba[i * 4 + 1] = pixel(i, 1);
+    rgba[i * 4 + 2] = pixel(i, 2);
+    rgba[i * 4 + 3] = 255;
+  }
+  return rgba;
+}
+
+export function originalView(image: RgbImage): Uint8ClampedArray {
+  checkImage(image, image.width);
+  return rgbaFrom(image.width, (i, c) => image.data[i * 3 + c]!);
+}
+
+/** Visible patches as in the input; removed ones filled with `fill`. */
+export function maskedView(
+  image: RgbImage,
+  mask: ArrayLike<number>,
+  patchSize: number,
+  fill: Rgb = MASKED_FILL,
+): Uint8ClampedArray {
+  checkImage(image, image.width);
+  const patchOf = patchIndexOfPixels(image.width, patchSize);
+  return rgbaFrom(image.width, (i, c) => (mask[patchOf[i]!] ? fill[c]! : image.data[i * 3 + c]!));
+}
+
+/** Reconstruction from pixel values `[S, S, 3]` (see predictionToPixels), rounded for display. */
+export function reconstructionView(reconstruction: ArrayLike<number>, imageSize: number): Uint8ClampedArray {
+  return rgbaFrom(imageSize, (i, c) => toByte(reconstruction[i * 3 + c]!));
+}
+
+/**
+ * upstream's "reconstruction + visible": x * (1 - m) + recon * m. Visible patches are copied from
+ * the input bytes, so they are exact, not a round trip through normalisation.
+ */
+export function pastedView(
+  image: RgbImage,
+  reconstruction: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  patchSize: number,
+): Uint8ClampedArray {
+  checkImage(image, image.width);
+  const patchOf = patchIndexOfPixels(image.width, patchSize);
+  return rgbaFrom(image.width, (i, c) =>
+    mask[patchOf[i]!] ? toByte(reconstruction[i * 3 + c]!) : image.data[i * 3 + c]!,
+  );
+}
+
+export interface Views {
+  original: Uint8ClampedArray;
+  masked: Uint8ClampedArray;
+  reconstruction: Uint8ClampedArray;
+  reconstructionPlusVisible: Uint8ClampedArray;
+}
+
+/** All four views for one run. `pred` `[N, P*P*3]` must already be in normalised image space. */
+export function composeViews(
+  image: RgbImage,
+  pred: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  space: PixelSpace,
+): Views {
+  checkImage(image, space.imageSize);
+  const reconstruction = predictionToPixels(pred, space);
+  return {
+    original: originalView(image),
+    masked: maskedView(image, mask, space.patchSize),
+    reconstruction: reconstructionView(reconstruction, space.imageSize),
+    reconstructionPlusVisible: pastedView(image, reconstruction, mask, space.patchSize),
+  };
+}

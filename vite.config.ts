@@ -1,0 +1,45 @@
+import react from '@vitejs/plugin-react';
+import type { Connect, Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+// `vite preview` gzips responses on the fly when their Content-Type is empty or textual; a
+// several-hundred-MB .onnx then takes 10x longer to arrive. This middleware runs before the
+// compression middleware: it hides Accept-Encoding and fixes the Content-Type for .onnx files.
+const onnxAsBinary: Connect.NextHandleFunction = (req, res, next) => {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  if (path.endsWith('.onnx')) {
+    delete req.headers['accept-encoding'];
+    res.setHeader('Content-Type', 'application/octet-stream');
+  }
+  next();
+};
+
+function serveOnnxAsBinary(): Plugin {
+  return {
+    name: 'mae-lens:onnx-as-binary',
+    configureServer(server) {
+      server.middlewares.use(onnxAsBinary);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(onnxAsBinary);
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), serveOnnxAsBinary()],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  test: {
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});
