@@ -38,7 +38,7 @@ export default defineConfig({
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
   },

@@ -1,0 +1,70 @@
+/**
+ * Runs an exported model folder with onnxruntime-node on tensors that scripts/export_onnx.py saved
+ * from PyTorch, and prints the max abs difference of every output as one JSON line.
+ *
+ *   tsx src/cli/verify-export.ts MODEL_DIR TENSOR_DIR
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { parseModelConfig } from '../mae/config';
+import { parseNpy, type NpyArray } from '../mae/npy';
+
+async function readNpy(folder: string, name: string): Promise<NpyArray> {
+  return parseNpy(await readFile(join(folder, `${name}.npy`)));
+}
+
+function tensorOf(array: NpyArray): ort.Tensor {
+  return new ort.Tensor(array.dtype === 'int64' ? 'int64' : 'float32', array.data, array.shape);
+}
+
+function maxAbsDiff(actual: ort.Tensor, expected: NpyArray): number {
+  if (actual.dims.join() !== expected.shape.join()) {
+    throw new Error(
+      `shape [${actual.dims.join(', ')}] differs from PyTorch's [${expected.shape.join(', ')}]`,
+    );
+  }
+  const a = actual.data as Float32Array;
+  const e = expected.data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
+  return worst;
+}
+
+async function main(): Promise<void> {
+  const [modelDir, tensorDir] = process.argv.slice(2);
+  if (!modelDir || !tensorDir) throw new Error('usage: verify-export.ts MODEL_DIR TENSOR_DIR');
+  const config = parseModelConfig(JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')));
+  const encoder = await ort.InferenceSession.create(join(modelDir, config.files.encoder.path));
+  const decoder = await ort.InferenceSession.create(join(modelDir, config.files.decoder.path));
+  const expected = Object.fromEntries(
+    await Promise.all(
+      ['visible_patches', 'ids_keep', 'ids_restore', 'latent', 'attentions', 'pred', 'pred_per_layer'].map(
+        async (name) => [name, await readNpy(tensorDir, name)] as const,
+      ),
+    ),
+  );
+  const encoded = await encoder.run({
+    visible_patches: tensorOf(expected.visible_patches!),
+    ids_keep: tensorOf(expected.ids_keep!),
+  });
+  // The decoder gets ONNX's own latent, so its error includes the encoder's.
+  const decoded = await decoder.run({
+    latent: encoded.latent!,
+    ids_restore: tensorOf(expected.ids_restore!),
+  });
+  const diffs = {
+    latent: maxAbsDiff(encoded.latent!, expected.latent!),
+    attentions: maxAbsDiff(encoded.attentions!, expected.attentions!),
+    pred: maxAbsDiff(decoded.pred!, expected.pred!),
+    pred_per_layer: maxAbsDiff(decoded.pred_per_layer!, expected.pred_per_layer!),
+  };
+  await encoder.release();
+  await decoder.release();
+  console.log(JSON.stringify(diffs));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
