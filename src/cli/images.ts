@@ -1,0 +1,45 @@
+/** Image files for the Node tools: decode PNG/JPEG with pure-JS codecs, write PNG. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import type { Image8 } from '../mae/image';
+
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+export class ImageFileError extends Error {
+  override name = 'ImageFileError';
+}
+
+/** Decodes by content (magic bytes), not by the file name; throws ImageFileError with the reason. */
+export async function readImage(path: string): Promise<Image8> {
+  const bytes = await readFile(path);
+  if (bytes.length === 0) throw new ImageFileError(`${path}: empty file`);
+  try {
+    if (bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG') {
+      const png = PNG.sync.read(bytes);
+      return { width: png.width, height: png.height, data: new Uint8Array(png.data) }; // RGBA
+    }
+    if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+      const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
+      return { width: decoded.width, height: decoded.height, data: decoded.data };
+    }
+  } catch (error) {
+    throw new ImageFileError(
+      `${path}: cannot decode (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  throw new ImageFileError(`${path}: not a PNG or JPEG file (${extname(path) || 'no extension'})`);
+}
+
+/** RGBA bytes `[H, W, 4]` to a PNG file. */
+export async function writePng(
+  path: string,
+  width: number,
+  height: number,
+  rgba: Uint8ClampedArray | Uint8Array,
+) {
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  await writeFile(path, PNG.sync.write(png));
+}
