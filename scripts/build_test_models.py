@@ -2,8 +2,10 @@
 """Export the upstream fixture checkpoint in all three source formats for the TypeScript tests.
 
 tests/fixtures/onnx/{official,hf-bin,hf-safetensors}/ are build outputs (git-ignored); an export is
-skipped when its config.json already names the same source file and hash.
+skipped when its config.json already names the same source hash and the exporter is unchanged.
 """
+
+import hashlib
 
 import json
 import sys
@@ -23,13 +25,23 @@ SOURCES = {
 }
 
 
+EXPORTER_FILES = ["export_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py"]
+
+
+def exporter_hash() -> str:
+    digest = hashlib.sha256()
+    for name in EXPORTER_FILES:
+        digest.update((REPO / "scripts" / name).read_bytes())
+    return digest.hexdigest()
+
+
 def up_to_date(folder: Path, source: Path) -> bool:
-    config = folder / "config.json"
-    if not config.exists():
+    config, stamp = folder / "config.json", folder / "exporter.sha256"
+    if not (config.exists() and stamp.exists()) or stamp.read_text() != exporter_hash():
         return False
-    recorded = json.loads(config.read_text()).get("source", {})
-    files_present = all((folder / name).exists() for name in ("encoder.onnx", "decoder.onnx"))
-    return files_present and recorded.get("sha256") == sha256_file(source)
+    recorded = json.loads(config.read_text())
+    files_present = all((folder / entry["path"]).exists() for entry in recorded["files"].values())
+    return files_present and recorded["source"].get("sha256") == sha256_file(source)
 
 
 def main():
@@ -41,6 +53,7 @@ def main():
         model, description = load_checkpoint(str(source))
         export(model, folder, f"Upstream tiny fixture ({name})", description, 17)
         verify(model, folder, 1e-4)
+        (folder / "exporter.sha256").write_text(exporter_hash())
         print(f"exported {folder.relative_to(REPO)}")
 
 

@@ -69,6 +69,39 @@ def export_graph(module, inputs, input_names, output_names, dynamic_axes, path: 
     return data_name if external else None
 
 
+def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: Path):
+    """A graph that computes only `output_name` and reads its weights from `full_path` itself.
+
+    onnxruntime runs every node of a graph whatever outputs are fetched, so the contract's extra
+    outputs (attentions, pred_per_layer) would cost time on every run. The lean graph holds no
+    weights: each initializer points (ONNX external data: location, offset, length) at the bytes
+    of the same tensor inside the full file, so the app downloads the weights once.
+    """
+    full = onnx.load(str(full_path), load_external_data=False)
+    blob = full_path.read_bytes()
+    references, position = {}, 0
+    for init in full.graph.initializer:  # serialised in order, so one forward scan finds them all
+        if init.data_location == onnx.TensorProto.EXTERNAL:
+            references[init.name] = [(e.key, e.value) for e in init.external_data]
+        elif len(init.raw_data) >= 1024:
+            offset = blob.find(init.raw_data, position)
+            if offset < 0:  # identical bytes earlier in the file serve as well
+                offset = blob.find(init.raw_data)
+            references[init.name] = [("location", full_path.name), ("offset", str(offset)),
+                                     ("length", str(len(init.raw_data)))]
+            position = offset + len(init.raw_data)
+    lean = onnx.utils.Extractor(onnx.load(str(full_path))).extract_model(list(input_names), [output_name])
+    for init in lean.graph.initializer:
+        if init.name in references:
+            init.ClearField("raw_data")
+            init.data_location = onnx.TensorProto.EXTERNAL
+            del init.external_data[:]
+            for key, value in references[init.name]:
+                entry = init.external_data.add()
+                entry.key, entry.value = key, value
+    onnx.save_model(lean, str(lean_path))
+
+
 def file_entry(folder: Path, name: str, data_name):
     entry = {"path": name, "bytes": (folder / name).stat().st_size, "sha256": sha256_file(folder / name)}
     if data_name:
@@ -96,6 +129,8 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
             {"latent": {0: "batch", 1: "tokens"}, "ids_restore": {0: "batch"}, "pred": {0: "batch"},
              "pred_per_layer": {0: "batch"}},
             out / "decoder.onnx", opset)
+    write_lean_graph(out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx")
+    write_lean_graph(out / "decoder.onnx", ["latent", "ids_restore"], "pred", out / "decoder.lean.onnx")
     config = {
         "format": "mae-lens-model/1",
         "name": name,
@@ -115,7 +150,10 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
         "opset": opset,
         "parameters": sum(p.numel() for p in model.parameters()),
         "files": {"encoder": file_entry(out, "encoder.onnx", enc_data),
-                  "decoder": file_entry(out, "decoder.onnx", dec_data)},
+                  "decoder": file_entry(out, "decoder.onnx", dec_data),
+                  # Same weights, only latent / pred: the fast path when the extras are not shown.
+                  "encoder_lean": dict(file_entry(out, "encoder.lean.onnx", None), weights_from="encoder"),
+                  "decoder_lean": dict(file_entry(out, "decoder.lean.onnx", None), weights_from="decoder")},
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     return config

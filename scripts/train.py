@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mae.loaders import load_checkpoint  # noqa: E402
 from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
 
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
@@ -152,6 +153,7 @@ def main():
     parser.add_argument("--decoder-num-heads", type=int, default=4)
     parser.add_argument("--holdout-every", type=int, default=12, help="hold out every Nth photo (0: none)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenBLAS threads separately)")
+    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--eval-every", type=int, default=500)
@@ -165,7 +167,12 @@ def main():
     cfg = MaeConfig(embed_dim=args.embed_dim, depth=args.depth, num_heads=args.num_heads,
                     decoder_embed_dim=args.decoder_embed_dim, decoder_depth=args.decoder_depth,
                     decoder_num_heads=args.decoder_num_heads, norm_pix_loss=False)
-    model = MaskedAutoencoder(cfg).train()
+    if args.init:
+        model, _ = load_checkpoint(str(args.init))
+        cfg = model.cfg
+        model.train()
+    else:
+        model = MaskedAutoencoder(cfg).train()
     paths, photos = load_photos(args.data)
     train, held = split_holdout(paths, photos, args.holdout_every)
     (args.out / "holdout.txt").write_text("".join(f"{p.name}\n" for p, _ in held))

@@ -53,14 +53,29 @@ async function main(): Promise<void> {
     latent: encoded.latent!,
     ids_restore: tensorOf(expected.ids_restore!),
   });
+  // The lean graphs read the same weights out of the full files and must agree with them.
+  const leanFiles = [config.files.encoderLean, config.files.decoderLean];
+  if (!leanFiles[0] || !leanFiles[1]) throw new Error('config.json lists no lean graphs');
+  const leanEncoder = await ort.InferenceSession.create(join(modelDir, leanFiles[0].path));
+  const leanDecoder = await ort.InferenceSession.create(join(modelDir, leanFiles[1].path));
+  const leanLatent = (
+    await leanEncoder.run({
+      visible_patches: tensorOf(expected.visible_patches!),
+      ids_keep: tensorOf(expected.ids_keep!),
+    })
+  ).latent!;
+  const leanPred = (
+    await leanDecoder.run({ latent: leanLatent, ids_restore: tensorOf(expected.ids_restore!) })
+  ).pred!;
   const diffs = {
+    lean_latent: maxAbsDiff(leanLatent, expected.latent!),
+    lean_pred: maxAbsDiff(leanPred, expected.pred!),
     latent: maxAbsDiff(encoded.latent!, expected.latent!),
     attentions: maxAbsDiff(encoded.attentions!, expected.attentions!),
     pred: maxAbsDiff(decoded.pred!, expected.pred!),
     pred_per_layer: maxAbsDiff(decoded.pred_per_layer!, expected.pred_per_layer!),
   };
-  await encoder.release();
-  await decoder.release();
+  await Promise.all([encoder, decoder, leanEncoder, leanDecoder].map((session) => session.release()));
   console.log(JSON.stringify(diffs));
 }
 

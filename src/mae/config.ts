@@ -20,6 +20,16 @@ export interface ModelFile {
   path: string;
   bytes?: number;
   sha256?: string;
+  /** Weights stored beside the graph (ONNX external data), for graphs over protobuf's 2 GB. */
+  externalData?: ModelFile;
+}
+
+/** The lean graphs compute only latent / pred and read their weights out of the full files. */
+export interface ModelFiles {
+  encoder: ModelFile;
+  decoder: ModelFile;
+  encoderLean?: ModelFile;
+  decoderLean?: ModelFile;
 }
 
 export interface ModelConfig {
@@ -42,7 +52,7 @@ export interface ModelConfig {
   mean: [number, number, number];
   std: [number, number, number];
   opset: number;
-  files: { encoder: ModelFile; decoder: ModelFile };
+  files: ModelFiles;
 }
 
 export class ModelConfigError extends Error {
@@ -148,8 +158,7 @@ function transformer(obj: JsonObject, key: 'encoder' | 'decoder'): TransformerCo
   return { embedDim, depth, numHeads, mlpHidden };
 }
 
-function modelFile(files: JsonObject, key: 'encoder' | 'decoder'): ModelFile {
-  const path = `files.${key}`;
+function modelFile(files: JsonObject, key: string, path = `files.${key}`): ModelFile {
   const entry = objectField(files, key, path);
   const file: ModelFile = { path: nonEmptyString(entry, 'path', `${path}.path`) };
   if (entry.bytes !== undefined) {
@@ -160,7 +169,32 @@ function modelFile(files: JsonObject, key: 'encoder' | 'decoder'): ModelFile {
   }
   const sha256 = optionalSha256(entry, 'sha256', `${path}.sha256`);
   if (sha256 !== undefined) file.sha256 = sha256;
+  if (entry.external_data !== undefined) {
+    file.externalData = modelFile(entry, 'external_data', `${path}.external_data`);
+  }
   return file;
+}
+
+function leanFile(files: JsonObject, key: string, weightsFrom: 'encoder' | 'decoder'): ModelFile | undefined {
+  if (files[key] === undefined) return undefined;
+  const file = modelFile(files, key);
+  const entry = files[key] as JsonObject;
+  if (entry.weights_from !== weightsFrom)
+    fail(`files.${key}.weights_from`, `"${weightsFrom}"`, entry.weights_from);
+  return file;
+}
+
+function modelFiles(json: JsonObject): ModelFiles {
+  const filesJson = objectField(json, 'files', 'files');
+  const files: ModelFiles = {
+    encoder: modelFile(filesJson, 'encoder'),
+    decoder: modelFile(filesJson, 'decoder'),
+  };
+  const encoderLean = leanFile(filesJson, 'encoder_lean', 'encoder');
+  const decoderLean = leanFile(filesJson, 'decoder_lean', 'decoder');
+  if (encoderLean) files.encoderLean = encoderLean;
+  if (decoderLean) files.decoderLean = decoderLean;
+  return files;
 }
 
 /**
@@ -206,7 +240,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
   const mean = rgbTriple(json, 'mean', false);
   const std = rgbTriple(json, 'std', true);
   const opset = positiveInteger(json, 'opset', 'opset');
-  const filesJson = objectField(json, 'files', 'files');
+  const files = modelFiles(json);
 
   return {
     format: MODEL_FORMAT,
@@ -223,6 +257,6 @@ export function parseModelConfig(json: unknown): ModelConfig {
     mean,
     std,
     opset,
-    files: { encoder: modelFile(filesJson, 'encoder'), decoder: modelFile(filesJson, 'decoder') },
+    files,
   };
 }

@@ -1,16 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ortNode from 'onnxruntime-node';
 import type * as OrtWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, asIndices, loadReference } from '../../tests/helpers/fixture';
-import { parseModelConfig } from '../mae/config';
+import { parseModelConfig, type ModelConfig } from '../mae/config';
 import { maskFromKeptPatches } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
 import {
   MaeRunner,
   MaeRunnerError,
+  type MaeModelBytes,
   type OrtFeeds,
   type OrtModuleLike,
   type OrtSessionLike,
@@ -61,9 +62,20 @@ function fakeOrt(options: { attentions?: boolean; failDecoder?: boolean; runDela
   const ort = {
     Tensor: Tensor as unknown as OrtModuleLike['Tensor'],
     InferenceSession: {
-      async create(model: Uint8Array) {
+      async create(
+        model: Uint8Array,
+        sessionOptions?: { externalData?: { path: string; data: Uint8Array }[] },
+      ) {
         const name = new TextDecoder().decode(model);
-        log.push(`create ${name}`);
+        const weights = sessionOptions?.externalData?.map(
+          (e) => `${e.path}=${new TextDecoder().decode(e.data)}`,
+        );
+        log.push(weights ? `create ${name} with ${weights.join()}` : `create ${name}`);
+        if (name.endsWith('-lean')) {
+          return name === 'encoder-lean'
+            ? session('encoder', ['visible_patches', 'ids_keep'], ['latent'])
+            : session('decoder', ['latent', 'ids_restore'], ['pred']);
+        }
         if (name === 'decoder' && options.failDecoder) throw new Error('bad decoder');
         return name === 'encoder'
           ? session(
@@ -114,7 +126,6 @@ describe('MaeRunner with a fake runtime', () => {
   it('fetches attentions and per-layer predictions only when asked, if the graphs have them', async () => {
     const { ort, bytes, log } = fakeOrt({ attentions: true });
     const runner = await MaeRunner.create(ort, bytes, geometry);
-    expect(runner.capabilities).toEqual({ attentions: true, predPerLayer: true });
     const request = { visiblePatches: new Float32Array(3), idsKeep: [0], idsRestore: [0, 1, 2, 3] };
     const result = await runner.run({ ...request, attentions: true, predPerLayer: true });
     expect(log.slice(-2)).toEqual(['encoder.run(latent,attentions)', 'decoder.run(pred,pred_per_layer)']);
@@ -125,6 +136,40 @@ describe('MaeRunner with a fake runtime', () => {
     await expect(plain.run({ ...request, attentions: true })).rejects.toThrow(
       /encoder.onnx output has no attentions/,
     );
+  });
+
+  it('runs plain requests on the lean graphs and creates the full ones once, when first needed', async () => {
+    const { ort, bytes, log } = fakeOrt({ attentions: true });
+    const lean = {
+      encoder: new TextEncoder().encode('encoder-lean'),
+      decoder: new TextEncoder().encode('decoder-lean'),
+      encoderPath: 'encoder.onnx',
+      decoderPath: 'decoder.onnx',
+    };
+    const runner = await MaeRunner.create(ort, { ...bytes, lean }, geometry);
+    expect(log).toEqual([
+      'create encoder-lean with encoder.onnx=encoder',
+      'create decoder-lean with decoder.onnx=decoder',
+    ]);
+    const request = { visiblePatches: new Float32Array(3), idsKeep: [0], idsRestore: [0, 1, 2, 3] };
+    await runner.run(request);
+    await runner.run({ ...request, attentions: true });
+    await runner.run({ ...request, predPerLayer: true });
+    await runner.run(request);
+    expect(log.slice(2)).toEqual([
+      'encoder.run(latent)',
+      'decoder.run(pred)',
+      'create encoder',
+      'create decoder',
+      'encoder.run(latent,attentions)',
+      'decoder.run(pred)',
+      'encoder.run(latent)',
+      'decoder.run(pred,pred_per_layer)',
+      'encoder.run(latent)',
+      'decoder.run(pred)',
+    ]);
+    await runner.dispose();
+    expect(log.filter((line) => line.endsWith('.release'))).toHaveLength(4);
   });
 
   it('runs with no visible patch (K = 0)', async () => {
@@ -189,19 +234,30 @@ describe('MaeRunner with a fake runtime', () => {
   });
 });
 
-// The fixture checkpoint exported to ONNX: committed at tests/fixtures/mae-tiny-onnx/ or built by
-// `npm run fixtures` into tests/fixtures/onnx/official/. Skipped only when neither exists.
-const onnxDir = ['../../tests/fixtures/mae-tiny-onnx/', '../../tests/fixtures/onnx/official/']
-  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
-  .find((dir) => ['config.json', 'encoder.onnx', 'decoder.onnx'].every((file) => existsSync(dir + file)));
+// The fixture checkpoint exported to ONNX by `npm run fixtures` (scripts/build_test_models.py).
+const onnxDir = fileURLToPath(new URL('../../tests/fixtures/onnx/official/', import.meta.url));
 
-describe.skipIf(onnxDir === undefined)('MaeRunner on the tiny fixture model (onnxruntime-node)', () => {
+/** The full graphs and, as the app loads them, the lean ones reading their weights. */
+function readModel(): { config: ModelConfig; model: MaeModelBytes } {
+  const config = parseModelConfig(JSON.parse(readFileSync(onnxDir + 'config.json', 'utf8')));
+  const { encoder, decoder, encoderLean, decoderLean } = config.files;
+  if (!encoderLean || !decoderLean) throw new Error('the fixture export has no lean graphs');
+  const model = {
+    encoder: readFileSync(onnxDir + encoder.path),
+    decoder: readFileSync(onnxDir + decoder.path),
+    lean: {
+      encoder: readFileSync(onnxDir + encoderLean.path),
+      decoder: readFileSync(onnxDir + decoderLean.path),
+      encoderPath: encoder.path,
+      decoderPath: decoder.path,
+    },
+  };
+  return { config, model };
+}
+
+describe('MaeRunner on the tiny fixture model', () => {
   async function createRunner() {
-    const config = parseModelConfig(JSON.parse(readFileSync(onnxDir + 'config.json', 'utf8')));
-    const model = {
-      encoder: readFileSync(onnxDir + config.files.encoder.path),
-      decoder: readFileSync(onnxDir + config.files.decoder.path),
-    };
+    const { config, model } = readModel();
     return { config, runner: await MaeRunner.create(nodeModule, model, config, { intraOpNumThreads: 1 }) };
   }
 
@@ -227,11 +283,7 @@ describe.skipIf(onnxDir === undefined)('MaeRunner on the tiny fixture model (onn
   it('gives the same result through onnxruntime-web/wasm, the entry the app uses', async () => {
     const ortWeb = await import('onnxruntime-web/wasm');
     ortWeb.env.wasm.numThreads = 1;
-    const config = parseModelConfig(JSON.parse(readFileSync(onnxDir + 'config.json', 'utf8')));
-    const model = {
-      encoder: readFileSync(onnxDir + config.files.encoder.path),
-      decoder: readFileSync(onnxDir + config.files.decoder.path),
-    };
+    const { config, model } = readModel();
     const runner = await MaeRunner.create(ortWeb, model, config);
     const result = await runner.run({
       visiblePatches: asFloat32(loadReference('r75_visible_patches.npy')),
@@ -239,6 +291,14 @@ describe.skipIf(onnxDir === undefined)('MaeRunner on the tiny fixture model (onn
       idsRestore: asIndices(loadReference('r75_ids_restore.npy')),
     });
     expectClose(result.pred, asFloat32(loadReference('r75_pred.npy')), 1e-4);
+    const withExtras = await runner.run({
+      visiblePatches: asFloat32(loadReference('r75_visible_patches.npy')),
+      idsKeep: asIndices(loadReference('r75_ids_keep.npy')),
+      idsRestore: asIndices(loadReference('r75_ids_restore.npy')),
+      attentions: true,
+      predPerLayer: true,
+    });
+    expectClose(withExtras.pred, result.pred, 1e-5);
     await runner.dispose();
   });
 

@@ -35,8 +35,15 @@ export interface OrtModuleLike<SessionOptions = never> {
 }
 
 export interface MaeModelBytes {
+  /** The contract's graphs, with every output (docs/model-format.md). */
   encoder: Uint8Array;
   decoder: Uint8Array;
+  /**
+   * Optional lean graphs computing only latent / pred. They hold no weights: their initializers
+   * are ONNX external data pointing into the full graphs' bytes, under the full graphs' file
+   * names. onnxruntime runs every node whatever is fetched, so plain runs use these.
+   */
+  lean?: { encoder: Uint8Array; decoder: Uint8Array; encoderPath: string; decoderPath: string };
 }
 
 export interface MaeRunRequest {
@@ -103,14 +110,50 @@ function float32Output(
   return { data: tensor.data, dims: [...tensor.dims] };
 }
 
+interface SessionPair {
+  encoder: OrtSessionLike;
+  decoder: OrtSessionLike;
+}
+
+async function createPair<SessionOptions>(
+  ort: OrtModuleLike<SessionOptions>,
+  encoderBytes: Uint8Array,
+  decoderBytes: Uint8Array,
+  encoderOptions: SessionOptions | undefined,
+  decoderOptions: SessionOptions | undefined,
+  outputs: { encoder: string[]; decoder: string[] },
+): Promise<SessionPair> {
+  const encoder = await ort.InferenceSession.create(encoderBytes, encoderOptions);
+  let decoder: OrtSessionLike;
+  try {
+    decoder = await ort.InferenceSession.create(decoderBytes, decoderOptions);
+  } catch (error) {
+    await encoder.release();
+    throw error;
+  }
+  try {
+    requireNames('encoder.onnx input', encoder.inputNames, ENCODER_INPUTS);
+    requireNames('encoder.onnx output', encoder.outputNames, outputs.encoder);
+    requireNames('decoder.onnx input', decoder.inputNames, DECODER_INPUTS);
+    requireNames('decoder.onnx output', decoder.outputNames, outputs.decoder);
+  } catch (error) {
+    await Promise.all([encoder.release(), decoder.release()]);
+    throw error;
+  }
+  return { encoder, decoder };
+}
+
 export class MaeRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private full: Promise<SessionPair> | undefined;
 
   private constructor(
     private readonly Tensor: OrtModuleLike['Tensor'],
-    private readonly encoder: OrtSessionLike,
-    private readonly decoder: OrtSessionLike,
+    /** Sessions for plain runs (the lean graphs when the model has them). */
+    private readonly fast: SessionPair,
+    /** Creates the sessions with every output, on the first run that asks for one. */
+    private readonly createFull: () => Promise<SessionPair>,
     /** N */
     readonly numPatches: number,
     /** P*P*3 */
@@ -118,8 +161,9 @@ export class MaeRunner {
   ) {}
 
   /**
-   * Creates both sessions from the model bytes. `config` supplies N and P (from config.json);
-   * `sessionOptions` go to InferenceSession.create unchanged (execution providers, threads).
+   * Creates the sessions from the model bytes. `config` supplies N and P (from config.json);
+   * `sessionOptions` go to InferenceSession.create (execution providers, threads). With lean
+   * graphs, the full ones are only created when attentions or per-layer predictions are asked for.
    */
   static async create<SessionOptions>(
     ort: OrtModuleLike<SessionOptions>,
@@ -127,32 +171,45 @@ export class MaeRunner {
     config: Pick<ModelConfig, 'numPatches' | 'patchSize'>,
     sessionOptions?: SessionOptions,
   ): Promise<MaeRunner> {
-    const encoder = await ort.InferenceSession.create(model.encoder, sessionOptions);
-    let decoder: OrtSessionLike;
-    try {
-      decoder = await ort.InferenceSession.create(model.decoder, sessionOptions);
-    } catch (error) {
-      await encoder.release();
-      throw error;
+    const allOutputs = { encoder: ['latent', 'attentions'], decoder: ['pred', 'pred_per_layer'] };
+    const createFull = () =>
+      createPair(ort, model.encoder, model.decoder, sessionOptions, sessionOptions, allOutputs);
+    const { lean } = model;
+    if (!lean) {
+      const full = await createPair(ort, model.encoder, model.decoder, sessionOptions, sessionOptions, {
+        encoder: ['latent'],
+        decoder: ['pred'],
+      });
+      const checkExtras = async () => {
+        requireNames('encoder.onnx output', full.encoder.outputNames, allOutputs.encoder);
+        requireNames('decoder.onnx output', full.decoder.outputNames, allOutputs.decoder);
+        return full;
+      };
+      return new MaeRunner(ort.Tensor, full, checkExtras, config.numPatches, patchDim(config));
     }
-    try {
-      requireNames('encoder.onnx input', encoder.inputNames, ENCODER_INPUTS);
-      requireNames('encoder.onnx output', encoder.outputNames, ['latent']);
-      requireNames('decoder.onnx input', decoder.inputNames, DECODER_INPUTS);
-      requireNames('decoder.onnx output', decoder.outputNames, ['pred']);
-    } catch (error) {
-      await Promise.all([encoder.release(), decoder.release()]);
-      throw error;
-    }
-    return new MaeRunner(ort.Tensor, encoder, decoder, config.numPatches, patchDim(config));
+    // The options type belongs to the runtime passed in; both onnxruntime-web and -node take externalData.
+    const withWeights = (path: string, data: Uint8Array) =>
+      ({ ...sessionOptions, externalData: [{ path, data }] }) as SessionOptions;
+    const fast = await createPair(
+      ort,
+      lean.encoder,
+      lean.decoder,
+      withWeights(lean.encoderPath, model.encoder),
+      withWeights(lean.decoderPath, model.decoder),
+      { encoder: ['latent'], decoder: ['pred'] },
+    );
+    return new MaeRunner(ort.Tensor, fast, createFull, config.numPatches, patchDim(config));
   }
 
-  /** Whether the graphs can return attentions / per-layer predictions. */
-  get capabilities(): { attentions: boolean; predPerLayer: boolean } {
-    return {
-      attentions: this.encoder.outputNames.includes('attentions'),
-      predPerLayer: this.decoder.outputNames.includes('pred_per_layer'),
-    };
+  private async sessionsFor(request: MaeRunRequest): Promise<SessionPair> {
+    if (!request.attentions && !request.predPerLayer) return this.fast;
+    this.full ??= this.createFull();
+    try {
+      return await this.full;
+    } catch (error) {
+      this.full = undefined;
+      throw error;
+    }
   }
 
   /**
@@ -180,16 +237,9 @@ export class MaeRunner {
         `idsRestore has ${idsRestore.length} entries; expected N = ${this.numPatches}`,
       );
     }
-    const encoderFetches = ['latent'];
-    if (request.attentions) {
-      requireNames('encoder.onnx output', this.encoder.outputNames, ['attentions']);
-      encoderFetches.push('attentions');
-    }
-    const decoderFetches = ['pred'];
-    if (request.predPerLayer) {
-      requireNames('decoder.onnx output', this.decoder.outputNames, ['pred_per_layer']);
-      decoderFetches.push('pred_per_layer');
-    }
+    const encoderFetches = request.attentions ? ['latent', 'attentions'] : ['latent'];
+    const decoderFetches = request.predPerLayer ? ['pred', 'pred_per_layer'] : ['pred'];
+    const sessions = await this.sessionsFor(request);
     const { Tensor } = this;
     const encoderFeeds = {
       visible_patches: new Tensor('float32', visiblePatches, [1, keep, dim]),
@@ -201,11 +251,14 @@ export class MaeRunner {
     ]);
 
     const started = performance.now();
-    const encoded = await this.encoder.run(encoderFeeds, encoderFetches);
+    const encoded = await sessions.encoder.run(encoderFeeds, encoderFetches);
     const encoderDone = performance.now();
     const latentTensor = encoded.latent;
     if (!latentTensor) throw new MaeRunnerError('encoder returned no latent');
-    const decoded = await this.decoder.run({ latent: latentTensor, ids_restore: decoderIds }, decoderFetches);
+    const decoded = await sessions.decoder.run(
+      { latent: latentTensor, ids_restore: decoderIds },
+      decoderFetches,
+    );
     const decoderDone = performance.now();
 
     const latent = float32Output(encoded, 'latent');
@@ -222,11 +275,13 @@ export class MaeRunner {
     return result;
   }
 
-  /** Refuses new runs, lets queued ones finish, then releases both sessions. Idempotent. */
+  /** Refuses new runs, lets queued ones finish, then releases every session. Idempotent. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.queue;
-    await Promise.all([this.encoder.release(), this.decoder.release()]);
+    const full = await this.full?.catch(() => undefined);
+    const sessions = new Set([this.fast.encoder, this.fast.decoder, full?.encoder, full?.decoder]);
+    await Promise.all([...sessions].map((session) => session?.release()));
   }
 }
