@@ -2,25 +2,16 @@
  * MAE Lens command line (Node, onnxruntime-node, the same src/mae code as the browser).
  *
  *   npm run eval -- [--model models/NAME] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]
+ *   npm run reconstruct -- [--model models/NAME] [--mask-ratio R] [--seed S | --noise FILE.npy]
+ *                          [--out DIR] [--save-tensors] IMAGE...
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
 import { evaluate } from './eval';
+import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
-export const DEFAULT_MODEL = 'models/mae-small';
-
-function parseSeeds(text: string): number[] {
-  const seeds = text.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new Error(`--seeds must be comma-separated non-negative integers (got "${text}")`);
-  }
-  return seeds;
-}
-
-function parseRatio(text: string): number {
-  const ratio = Number(text);
-  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--mask-ratio must be in [0, 1] (got "${text}")`);
-  return ratio;
-}
+const EVAL_USAGE =
+  'usage: npm run eval -- [--model models/NAME] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';
 
 async function runEval(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,7 +24,7 @@ async function runEval(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  if (!values.data) throw new Error('--data DIR is required');
+  if (!values.data) throw new UsageError('--data DIR is required');
   const result = await evaluate({
     model: values.model,
     data: values.data,
@@ -52,16 +43,30 @@ async function runEval(args: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { eval: runEval };
+interface Command {
+  run: (args: string[]) => Promise<number>;
+  usage: string;
+}
+
+const commands: Record<string, Command> = {
+  eval: { run: runEval, usage: EVAL_USAGE },
+  reconstruct: { run: runReconstruct, usage: RECONSTRUCT_USAGE },
+};
 
 async function main(): Promise<void> {
-  const [command, ...args] = process.argv.slice(2);
-  const run = command ? commands[command] : undefined;
-  if (!run) {
+  const [name, ...args] = process.argv.slice(2);
+  const command = name ? commands[name] : undefined;
+  if (!command) {
     console.error(`usage: main.ts <${Object.keys(commands).join('|')}> [options]`);
     process.exit(2);
   }
-  process.exitCode = await run(args);
+  try {
+    process.exitCode = await command.run(args);
+  } catch (error) {
+    if (!isUsageError(error)) throw error;
+    console.error(`error: ${(error as Error).message}\n\n${command.usage}`);
+    process.exitCode = 2;
+  }
 }
 
 main().catch((error: unknown) => {
