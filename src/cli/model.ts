@@ -1,10 +1,12 @@
-/** A model folder run with onnxruntime-node. */
+/** A model folder run with onnxruntime-node through the same MaeRunner as the browser. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
 import type { Masking } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
+import { MaeRunner } from '../runtime/maeRunner';
+import { readModelBytes } from '../runtime/modelBytes';
 
 export { prepareImage } from '../mae/pipeline';
 
@@ -23,45 +25,23 @@ export interface NodeModel {
   release(): Promise<void>;
 }
 
-const toInt64 = (ids: Int32Array) => BigInt64Array.from(ids, (id) => BigInt(id));
-
+/** `threads` = 0 lets onnxruntime choose (all cores). */
 export async function loadNodeModel(folder: string, threads = 0): Promise<NodeModel> {
   const config = parseModelConfig(JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')));
-  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads };
-  const encoder = await ort.InferenceSession.create(join(folder, config.files.encoder.path), options);
-  const decoder = await ort.InferenceSession.create(join(folder, config.files.decoder.path), options);
+  const bytes = await readModelBytes(config, (file) => readFile(join(folder, file.path)));
+  const runner = await MaeRunner.create(ort, bytes, config, { intraOpNumThreads: threads });
   const dim = patchDim(config);
   return {
     config,
     async reconstruct(patches, masking) {
-      const keep = masking.idsKeep.length;
-      const visible = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
-      const started = performance.now();
-      const { latent } = await encoder.run(
-        {
-          visible_patches: new ort.Tensor('float32', visible, [1, keep, dim]),
-          ids_keep: new ort.Tensor('int64', toInt64(masking.idsKeep), [1, keep]),
-        },
-        ['latent'],
-      );
-      const encoded = performance.now();
-      const { pred } = await decoder.run(
-        {
-          latent: latent!,
-          ids_restore: new ort.Tensor('int64', toInt64(masking.idsRestore), [1, config.numPatches]),
-        },
-        ['pred'],
-      );
-      return {
-        latent: latent!.data as Float32Array,
-        pred: pred!.data as Float32Array,
-        encoderMs: encoded - started,
-        decoderMs: performance.now() - encoded,
-      };
+      const visiblePatches = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
+      const { latent, pred, encoderMs, decoderMs } = await runner.run({
+        visiblePatches,
+        idsKeep: masking.idsKeep,
+        idsRestore: masking.idsRestore,
+      });
+      return { latent, pred, encoderMs, decoderMs };
     },
-    async release() {
-      await encoder.release();
-      await decoder.release();
-    },
+    release: () => runner.dispose(),
   };
 }
