@@ -38,7 +38,7 @@ def load_photos(folder: Path):
     photos = []
     for path in paths:
         with Image.open(path) as img:
-            photos.append(torch.from_numpy(np.asarray(img.convert("RGB"))).permute(2, 0, 1).contiguous())  # [3, H, W] uint8
+            photos.append(torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).contiguous())  # [3, H, W] uint8
     return paths, photos
 
 

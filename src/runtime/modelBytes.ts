@@ -7,6 +7,14 @@ export async function readModelBytes(
   read: (file: ModelFile) => Promise<Uint8Array>,
 ): Promise<MaeModelBytes> {
   const { encoder, decoder, encoderLean, decoderLean } = config.files;
+  for (const file of [encoder, decoder]) {
+    if (file.externalData) {
+      // Over 2 GB of weights does not fit next to the rest in the 4 GB of a wasm32 heap.
+      throw new Error(
+        `${file.path} keeps its weights in ${file.externalData.path} (over 2 GB): too large to run here; export it with fewer parameters or at half precision`,
+      );
+    }
+  }
   const [encoderBytes, decoderBytes] = await Promise.all([read(encoder), read(decoder)]);
   if (!encoderLean || !decoderLean) return { encoder: encoderBytes, decoder: decoderBytes };
   const [encoderLeanBytes, decoderLeanBytes] = await Promise.all([read(encoderLean), read(decoderLean)]);
