@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { modelsPlugin } from './src/build/modelsPlugin.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.
 const isolationHeaders = {
@@ -33,7 +34,9 @@ function serveOnnxAsBinary(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), serveOnnxAsBinary()],
+  // Relative base: the build works from any sub-path of a static host.
+  base: './',
+  plugins: [react(), serveOnnxAsBinary(), modelsPlugin()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
