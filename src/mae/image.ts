@@ -41,7 +41,7 @@ export function channelsOf(image: Image8): 3 | 4 {
  */
 export function toRgb(image: Image8): RgbImage {
   const { width, height } = image;
-  if (channelsOf(image) === 3) return { width, height, data: Uint8Array.from(image.data) };
+  if (channelsOf(image) === 3) return { width, height, data: new Uint8Array(image.data) };
   const pixels = width * height;
   const rgb = new Uint8Array(pixels * 3);
   const src = image.data;
@@ -170,7 +170,7 @@ export function resizeBicubic(image: RgbImage, width: number, height: number): R
   let result = image;
   if (width !== image.width) result = resamplePass(result, width, true);
   if (height !== image.height) result = resamplePass(result, height, false);
-  return result === image ? { width, height, data: Uint8Array.from(image.data) } : result;
+  return result === image ? { width, height, data: new Uint8Array(image.data) } : result;
 }
 
 /** Copies the `size` x `size` window whose top-left corner is (left, top). */

@@ -107,7 +107,7 @@ function start(truth: ArrayLike<number>, mask: ArrayLike<number>, imageSize: num
   const patchOf = patchIndexOfPixels(imageSize, patchSize);
   const removedPixels: number[] = [];
   for (let i = 0; i < patchOf.length; i++) if (mask[patchOf[i]!]) removedPixels.push(i);
-  return { grid, patchOf, removedPixels: Int32Array.from(removedPixels), image: Float32Array.from(truth) };
+  return { grid, patchOf, removedPixels: Int32Array.from(removedPixels), image: new Float32Array(truth) };
 }
 
 /**

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose } from '../../tests/helpers/arrays';
+import { asFloat32, loadReference } from '../../tests/helpers/fixture';
+import { denormalize, normalize, toByte } from './normalize';
+import { patchify } from './patches';
+import {
+  composeViews,
+  denormalizePerPatch,
+  maskedView,
+  pastedView,
+  patchIndexOfPixels,
+  predictionToPixels,
+  reconstructionView,
+} from './views';
+
+const mean = [0.5, 0.4, 0.3] as const;
+const std = [0.2, 0.25, 0.3] as const;
+const space = { imageSize: 4, patchSize: 2, mean, std };
+
+/** 4x4 RGB image with distinct bytes. */
+const image = { width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i * 53) % 256) };
+const rgb = (rgba: Uint8ClampedArray) => Array.from(rgba.filter((_, i) => i % 4 !== 3));
+
+describe('normalize / toByte', () => {
+  it('rounds halves up, clips and maps NaN to 0', () => {
+    expect([-3, 0, 0.49, 0.5, 127.5, 254.5, 255, 999, Number.NaN].map(toByte)).toEqual([
+      0, 0, 0, 1, 128, 255, 255, 255, 0,
+    ]);
+  });
+
+  it('round-trips every byte value in every channel', () => {
+    const all = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => Math.floor(i / 3) % 256);
+    expect(denormalize(normalize(all, 16, mean, std), 16, mean, std)).toEqual(all);
+  });
+
+  it('writes planes in CHW order', () => {
+    const chw = normalize(image.data, 4, mean, std);
+    expect(chw[16 + 5]).toBeCloseTo((image.data[5 * 3 + 1]! / 255 - 0.4) / 0.25, 6);
+  });
+});
+
+describe('views', () => {
+  const mask = [1, 0, 0, 1]; // top-left and bottom-right patches removed
+
+  it('maps pixels to patches row-major', () => {
+    expect(Array.from(patchIndexOfPixels(4, 2))).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);
+  });
+
+  it('masked view fills removed patches and keeps the rest', () => {
+    const out = rgb(maskedView(image, mask, 2, [1, 2, 3]));
+    const patchOf = patchIndexOfPixels(4, 2);
+    for (let i = 0; i < 16; i++) {
+      const expected = mask[patchOf[i]!] ? [1, 2, 3] : Array.from(image.data.subarray(i * 3, i * 3 + 3));
+      expect(out.slice(i * 3, i * 3 + 3)).toEqual(expected);
+    }
+  });
+
+  it('a perfect prediction reconstructs the input bytes', () => {
+    const pred = patchify(normalize(image.data, 4, mean, std), 4, 2);
+    const views = composeViews(image, pred, mask, space);
+    expect(rgb(views.original)).toEqual(Array.from(image.data));
+    expect(rgb(views.reconstruction)).toEqual(Array.from(image.data));
+    expect(rgb(views.reconstructionPlusVisible)).toEqual(Array.from(image.data));
+  });
+
+  it('pastes the reconstruction into removed patches only', () => {
+    const reconstruction = new Float32Array(48).fill(300); // clipped to 255
+    const out = rgb(pastedView(image, reconstruction, mask, 2));
+    const patchOf = patchIndexOfPixels(4, 2);
+    for (let i = 0; i < 48; i++) expect(out[i]).toBe(mask[patchOf[Math.floor(i / 3)]!] ? 255 : image.data[i]);
+    expect(rgb(reconstructionView(reconstruction, 4)).every((v) => v === 255)).toBe(true);
+  });
+
+  it('predictionToPixels clips to [0, 255]', () => {
+    const pixels = predictionToPixels(new Float32Array(48).fill(100), space);
+    expect(pixels.every((v) => v === 255)).toBe(true);
+    expect(predictionToPixels(new Float32Array(48).fill(-100), space).every((v) => v === 0)).toBe(true);
+  });
+
+  it('rejects an image of the wrong size', () => {
+    expect(() => composeViews(image, new Float32Array(48), mask, { ...space, imageSize: 8 })).toThrow(
+      /expected a 8x8 RGB image/,
+    );
+  });
+});
+
+describe('denormalizePerPatch', () => {
+  it('rescales with the reference patch mean and unbiased variance', () => {
+    const reference = Float32Array.from([1, 2, 3, 4, 10, 10, 10, 10]); // [2, 4]
+    const normalized = Float32Array.from([-1, 0, 1, 2, 5, 5, 5, 5]);
+    const out = denormalizePerPatch(normalized, reference, 4);
+    const scale = Math.sqrt(5 / 3 + 1e-6); // var of 1..4 with divisor 3
+    expectClose(out.subarray(0, 4), [2.5 - scale, 2.5, 2.5 + scale, 2.5 + 2 * scale], 1e-5);
+    expectClose(out.subarray(4), [10.005, 10.005, 10.005, 10.005], 1e-5); // sqrt(1e-6) = 1e-3
+  });
+
+  it('inverts the norm_pix target of the fixture', () => {
+    const target = asFloat32(loadReference('target_patchified.npy'));
+    const normPix = asFloat32(loadReference('target_patchified_normpix.npy'));
+    expectClose(denormalizePerPatch(normPix, target, 768), target, 2e-5);
+  });
+});
