@@ -6,7 +6,6 @@ import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels } from '../mae/views';
 import { createRequestHandler, type Backend } from './inferenceHandler';
 import type { ExecutionProvider, ReconstructedReply, WorkerReply } from './protocol';
-import type { OrtModule } from './sessions';
 
 /** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
 function smallConfig(): ModelConfig {
@@ -43,6 +42,8 @@ function fakeOrt(config: ModelConfig, options: { failCreate?: boolean } = {}) {
         if (options.failCreate) throw new Error('no kernel for LayerNormalization');
         const kind = bytes[0] === 1 ? 'encoder' : 'decoder';
         return {
+          inputNames: kind === 'encoder' ? ['visible_patches', 'ids_keep'] : ['latent', 'ids_restore'],
+          outputNames: kind === 'encoder' ? ['latent'] : ['pred'],
           async run(feeds: Feeds) {
             fed.push(feeds);
             if (kind === 'encoder') {
@@ -64,11 +65,11 @@ function fakeOrt(config: ModelConfig, options: { failCreate?: boolean } = {}) {
       }),
     },
     Tensor: FakeTensor,
-  } as unknown as OrtModule;
+  } as unknown as Backend['ort'];
   return { ort, fed, released };
 }
 
-function backendOf(ort: OrtModule, executionProvider: ExecutionProvider): Backend {
+function backendOf(ort: Backend['ort'], executionProvider: ExecutionProvider): Backend {
   return { ort, info: { executionProvider, threads: 2, crossOriginIsolated: true } };
 }
 
@@ -163,7 +164,7 @@ describe('inference worker requests', () => {
     await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
     expect(released).toEqual([]);
     await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
-    expect(released.sort()).toEqual(['decoder', 'encoder']);
+    expect([...released].sort()).toEqual(['decoder', 'encoder']);
     const reply: WorkerReply = await handle({ type: 'release', id: 3 });
     expect(reply).toEqual({ status: 'released', id: 3 });
     expect(released).toHaveLength(4);
@@ -186,7 +187,7 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
           create: (bytes: Uint8Array, options?: object) =>
             node.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] }),
         },
-      } as unknown as OrtModule;
+      } as unknown as Backend['ort'];
       const config = parseModelConfig(JSON.parse(readFileSync(new URL('config.json', bundledModel), 'utf8')));
       const read = (path: string) => new Uint8Array(readFileSync(new URL(path, bundledModel))).buffer;
       const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });

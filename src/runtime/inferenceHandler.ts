@@ -19,11 +19,12 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './protocol';
-import { EncoderDecoderSessions, type OrtModule } from './sessions';
+import type { InferenceSession } from 'onnxruntime-web';
+import { MaeRunner, type OrtModuleLike } from './maeRunner';
 
 export interface Backend {
   info: BackendInfo;
-  ort: OrtModule;
+  ort: OrtModuleLike<InferenceSession.SessionOptions>;
 }
 
 export interface HandlerDeps {
@@ -35,7 +36,7 @@ export interface HandlerDeps {
 
 interface LoadedModel {
   config: ModelConfig;
-  sessions: EncoderDecoderSessions;
+  runner: MaeRunner;
   backend: BackendInfo;
 }
 
@@ -45,7 +46,7 @@ function messageOf(error: unknown): string {
 
 /** One pass: mask, encode the visible patches, decode, compose the views and the metrics. */
 export async function reconstruct(
-  sessions: EncoderDecoderSessions,
+  runner: MaeRunner,
   config: ModelConfig,
   request: Pick<ReconstructRequest, 'image' | 'maskRatio' | 'seed'>,
 ): Promise<Reconstruction> {
@@ -61,7 +62,11 @@ export async function reconstruct(
   const patches = patchify(normalize(image.data, imageSize, mean, std), imageSize, patchSize); // [N, P*P*3]
   const masking = randomMasking(numPatches, maskRatio, seed);
   const visible = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
-  const output = await sessions.run(visible, masking.idsKeep, masking.idsRestore);
+  const output = await runner.run({
+    visiblePatches: visible,
+    idsKeep: masking.idsKeep,
+    idsRestore: masking.idsRestore,
+  });
   // norm_pix_loss models predict each patch normalised by its own statistics; the input's own
   // patches give them back their scale, as upstream's visualisation does.
   const pred = config.normPixLoss ? denormalizePerPatch(output.pred, patches, dim) : output.pred; // [N, P*P*3]
@@ -87,30 +92,30 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
   async function release(): Promise<void> {
     const previous = model;
     model = null;
-    await previous?.sessions.release();
+    await previous?.runner.dispose();
   }
 
   async function load(request: LoadRequest): Promise<BackendInfo> {
     await release();
-    const { config, encoder, decoder } = request;
-    let backend = await deps.openBackend(request.executionProvider);
-    let sessions: EncoderDecoderSessions;
-    try {
-      sessions = await EncoderDecoderSessions.create(backend.ort, config, encoder, decoder, {
-        executionProviders: [backend.info.executionProvider],
+    const { config } = request;
+    const bytes = { encoder: new Uint8Array(request.encoder), decoder: new Uint8Array(request.decoder) };
+    const create = (on: Backend) =>
+      MaeRunner.create(on.ort, bytes, config, {
+        executionProviders: [on.info.executionProvider],
         graphOptimizationLevel: 'all',
       });
+    let backend = await deps.openBackend(request.executionProvider);
+    let runner: MaeRunner;
+    try {
+      runner = await create(backend);
     } catch (error) {
       if (backend.info.executionProvider === 'wasm') throw error;
       // A GPU that gives an adapter can still lack what the graph needs: WASM always works.
       deps.onFallback?.(backend.info.executionProvider, error);
       backend = await deps.openBackend('wasm');
-      sessions = await EncoderDecoderSessions.create(backend.ort, config, encoder, decoder, {
-        executionProviders: ['wasm'],
-        graphOptimizationLevel: 'all',
-      });
+      runner = await create(backend);
     }
-    model = { config, sessions, backend: backend.info };
+    model = { config, runner, backend: backend.info };
     return backend.info;
   }
 
@@ -121,7 +126,7 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
           return { status: 'loaded', id: request.id, backend: await load(request) };
         case 'reconstruct': {
           if (!model) throw new Error('No model is loaded yet.');
-          const result = await reconstruct(model.sessions, model.config, request);
+          const result = await reconstruct(model.runner, model.config, request);
           return { status: 'reconstructed', id: request.id, result };
         }
         case 'release':
