@@ -41,8 +41,29 @@ export default defineConfig({
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
-    environment: 'node',
-    testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // Builds the app and drives it in Chromium: run on its own with `npm run test:e2e`.
+        extends: true,
+        test: {
+          name: 'e2e',
+          // *.e2e.ts rather than *.test.ts, so no unit-test glob over tests/ picks them up.
+          include: ['tests/e2e/**/*.e2e.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -57,7 +57,12 @@ async function openBackend(preference: ExecutionProviderPreference): Promise<Bac
   };
 }
 
-const handle = createRequestHandler({ openBackend });
+const handle = createRequestHandler({
+  openBackend,
+  onFallback(executionProvider, error) {
+    console.warn(`MAE Lens: ${executionProvider} could not run this model, using WASM instead:`, error);
+  },
+});
 
 // Requests are answered strictly one after another; the page keeps at most one reconstruction
 // waiting, so this chain never grows a backlog.

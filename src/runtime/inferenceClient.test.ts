@@ -73,9 +73,10 @@ describe('InferenceClient', () => {
   it('turns an error reply into a rejection with the worker’s message', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const released = client.release();
+    const config = parseModelConfig(tinyConfigJson());
+    const loading = client.load(config, { encoder: new ArrayBuffer(1), decoder: new ArrayBuffer(1) }, 'wasm');
     worker.reply({ status: 'error', id: worker.last().id, message: 'boom' });
-    await expect(released).rejects.toThrow('boom');
+    await expect(loading).rejects.toThrow('boom');
   });
 
   it('keeps at most one reconstruction waiting: newer requests replace it', async () => {
@@ -121,7 +122,7 @@ describe('InferenceClient', () => {
   it('ignores replies to ids it never sent', () => {
     const worker = new FakeWorker();
     new InferenceClient(worker);
-    expect(() => worker.reply({ status: 'released', id: 999 })).not.toThrow();
+    expect(() => worker.reply({ status: 'error', id: 999, message: 'late' })).not.toThrow();
   });
 
   it('dispose terminates the worker and settles what waits', async () => {

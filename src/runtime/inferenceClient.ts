@@ -77,10 +77,6 @@ export class InferenceClient {
     });
   }
 
-  async release(): Promise<void> {
-    await this.send({ type: 'release' }, []);
-  }
-
   dispose(): void {
     this.queued?.resolve(null);
     this.queued = null;
@@ -125,7 +121,6 @@ export class InferenceClient {
         break;
       case 'loaded':
       case 'reconstructed':
-      case 'released':
         entry.resolve(reply);
         break;
       default:

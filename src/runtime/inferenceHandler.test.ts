@@ -5,7 +5,7 @@ import { parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels } from '../mae/views';
 import { createRequestHandler, type Backend } from './inferenceHandler';
-import type { ExecutionProvider, ReconstructedReply, WorkerReply } from './protocol';
+import type { ExecutionProvider, ReconstructedReply } from './protocol';
 
 /** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
 function smallConfig(): ModelConfig {
@@ -157,7 +157,7 @@ describe('inference worker requests', () => {
     expect(onFallback).toHaveBeenCalledWith('webgpu', expect.any(Error));
   });
 
-  it('releases the previous sessions when another model loads, and on release', async () => {
+  it('releases the previous sessions when another model loads', async () => {
     const config = smallConfig();
     const { ort, released } = fakeOrt(config);
     const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
@@ -165,11 +165,20 @@ describe('inference worker requests', () => {
     expect(released).toEqual([]);
     await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
     expect([...released].sort()).toEqual(['decoder', 'encoder']);
-    const reply: WorkerReply = await handle({ type: 'release', id: 3 });
-    expect(reply).toEqual({ status: 'released', id: 3 });
-    expect(released).toHaveLength(4);
-    const after = await handle({ type: 'reconstruct', id: 4, image: testImage(32), maskRatio: 0.5, seed: 1 });
-    expect(after.status).toBe('error');
+  });
+
+  it('has no model after a failed load', async () => {
+    const config = smallConfig();
+    const working = fakeOrt(config);
+    const broken = fakeOrt(config, { failCreate: true });
+    let backend = backendOf(working.ort, 'wasm');
+    const handle = createRequestHandler({ openBackend: async () => backend });
+    await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
+    backend = backendOf(broken.ort, 'wasm');
+    const failed = await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
+    expect(failed).toEqual({ status: 'error', id: 2, message: 'no kernel for LayerNormalization' });
+    const after = await handle({ type: 'reconstruct', id: 3, image: testImage(32), maskRatio: 0.5, seed: 1 });
+    expect(after).toMatchObject({ status: 'error', message: 'No model is loaded yet.' });
   });
 });
 

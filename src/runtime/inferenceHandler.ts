@@ -89,14 +89,11 @@ export async function reconstruct(
 export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest) => Promise<WorkerReply> {
   let model: LoadedModel | null = null;
 
-  async function release(): Promise<void> {
+  async function load(request: LoadRequest): Promise<BackendInfo> {
+    // The previous model's sessions go first: two models need not fit in memory at once.
     const previous = model;
     model = null;
     await previous?.runner.dispose();
-  }
-
-  async function load(request: LoadRequest): Promise<BackendInfo> {
-    await release();
     const { config } = request;
     const bytes = { encoder: new Uint8Array(request.encoder), decoder: new Uint8Array(request.decoder) };
     const create = (on: Backend) =>
@@ -129,9 +126,6 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
           const result = await reconstruct(model.runner, model.config, request);
           return { status: 'reconstructed', id: request.id, result };
         }
-        case 'release':
-          await release();
-          return { status: 'released', id: request.id };
         default:
           return assertNever(request);
       }

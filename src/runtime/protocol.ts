@@ -33,13 +33,7 @@ export interface ReconstructRequest {
   seed: number;
 }
 
-/** Releases the sessions (e.g. before the page goes away). */
-export interface ReleaseRequest {
-  type: 'release';
-  id: number;
-}
-
-export type WorkerRequest = LoadRequest | ReconstructRequest | ReleaseRequest;
+export type WorkerRequest = LoadRequest | ReconstructRequest;
 
 export interface BackendInfo {
   executionProvider: ExecutionProvider;
@@ -75,18 +69,13 @@ export interface ReconstructedReply {
   result: Reconstruction;
 }
 
-export interface ReleasedReply {
-  status: 'released';
-  id: number;
-}
-
 export interface ErrorReply {
   status: 'error';
   id: number;
   message: string;
 }
 
-export type WorkerReply = LoadedReply | ReconstructedReply | ReleasedReply | ErrorReply;
+export type WorkerReply = LoadedReply | ReconstructedReply | ErrorReply;
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);
@@ -106,7 +95,6 @@ export function transferablesOf(reply: WorkerReply): Transferable[] {
       ] as ArrayBuffer[];
     }
     case 'loaded':
-    case 'released':
     case 'error':
       return [];
     default:
