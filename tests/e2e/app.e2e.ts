@@ -295,6 +295,39 @@ describe('MAE Lens in Chromium', () => {
     expect(figure.width).toBeGreaterThan(4 * model.imageSize);
   });
 
+  it('"Load your own" refuses files that do not match config.json and keeps the current model', async () => {
+    const folder = `${root}${model.config.replace(/config\.json$/, '')}`;
+    const config = JSON.parse(readFileSync(`${folder}config.json`, 'utf8'));
+    config.files.encoder.sha256 = '0'.repeat(64);
+    await page.locator('input[type="file"][multiple]').setInputFiles([
+      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(config)) },
+      ...[config.files.encoder.path, config.files.decoder.path].map((name: string) => ({
+        name,
+        mimeType: 'application/octet-stream',
+        buffer: readFileSync(`${folder}${name}`),
+      })),
+    ]);
+    await page.getByRole('alert').getByText('SHA-256 mismatch').waitFor();
+    await page.getByRole('slider', { name: 'Mask ratio' }).fill('60');
+    await viewsReady();
+    expect(await visibleTokens()).toBe(lenKeep((model.imageSize / model.patchSize) ** 2, 0.6));
+  });
+
+  it('"Load your own" runs a model picked from disk', async () => {
+    const folder = `${root}${model.config.replace(/config\.json$/, '')}`;
+    const { files } = JSON.parse(readFileSync(`${folder}config.json`, 'utf8'));
+    await page
+      .locator('input[type="file"][multiple]')
+      .setInputFiles(
+        ['config.json', files.encoder.path, files.decoder.path].map((name) => `${folder}${name}`),
+      );
+    await page.getByRole('option', { name: /from your disk/ }).waitFor({ state: 'attached' });
+    await viewsReady();
+    // The empty alert is hidden, so it is looked up by its attribute rather than its role.
+    expect(await page.locator('[role="alert"]').textContent()).toBe('');
+    checkViews(await readViews(), await visibleTokens());
+  });
+
   it('logged no console errors and made no request outside localhost', () => {
     expect(consoleErrors).toEqual([]);
     const outside = requests.filter((url) => {
