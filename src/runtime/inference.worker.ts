@@ -16,25 +16,39 @@ import {
   type WorkerRequest,
 } from './protocol';
 
+/** isFallbackAdapter moved from GPUAdapter to GPUAdapter.info; browsers have one or the other. */
+interface GpuAdapterLike {
+  info?: { isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
 /** The parts of DedicatedWorkerGlobalScope used here (the project compiles against the DOM lib). */
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
   postMessage(message: WorkerReply, transfer: Transferable[]): void;
   crossOriginIsolated: boolean;
-  navigator: { hardwareConcurrency: number; gpu?: { requestAdapter(): Promise<unknown> } };
+  navigator: { hardwareConcurrency: number; gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } };
 }
 const scope = self as unknown as WorkerScope;
 
-async function hasWebGpuAdapter(): Promise<boolean> {
+/**
+ * 'auto' takes WebGPU only on a hardware adapter: a software one (SwiftShader) runs these graphs
+ * about 100x slower than WASM. Asking for 'webgpu' explicitly takes any adapter.
+ */
+async function webGpuUsable(preference: ExecutionProviderPreference): Promise<boolean> {
+  if (preference === 'wasm') return false;
   try {
-    return (await scope.navigator.gpu?.requestAdapter()) != null;
+    const adapter = await scope.navigator.gpu?.requestAdapter();
+    if (!adapter) return false;
+    const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return preference === 'webgpu' || !software;
   } catch {
     return false;
   }
 }
 
 async function openBackend(preference: ExecutionProviderPreference): Promise<Backend> {
-  const useWebGpu = preference !== 'wasm' && (await hasWebGpuAdapter());
+  const useWebGpu = await webGpuUsable(preference);
   const executionProvider: ExecutionProvider = useWebGpu ? 'webgpu' : 'wasm';
   // The plain WASM build runs the CPU path 2.5x faster than the JSEP/WebGPU build: load only
   // the one the provider needs.

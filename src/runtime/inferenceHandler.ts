@@ -100,6 +100,9 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
       MaeRunner.create(on.ort, bytes, config, {
         executionProviders: [on.info.executionProvider],
         graphOptimizationLevel: 'all',
+        // ORT prints its warnings (e.g. "Some nodes were not assigned to the preferred execution
+        // providers" on WebGPU) through console.error; only real errors should get there.
+        logSeverityLevel: 3,
       });
     let backend = await deps.openBackend(request.executionProvider);
     let runner: MaeRunner;

@@ -9,7 +9,7 @@ import type { Views } from '../mae/views';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
-/** 'auto' = WebGPU when the browser gives an adapter, else WASM. */
+/** 'auto' = WebGPU when the browser gives a hardware adapter, else WASM; 'webgpu' takes any adapter. */
 export type ExecutionProviderPreference = ExecutionProvider | 'auto';
 
 /** Creates sessions for a model, releasing the previous model's sessions first. */

@@ -26,8 +26,8 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return { config, bytes };
     },
     readLocalModel,
-    startModel({ config, bytes }) {
-      return client.load(config, bytes);
+    startModel({ config, bytes }, executionProvider) {
+      return client.load(config, bytes, executionProvider);
     },
     reconstruct(input) {
       return client.reconstruct(input);

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../mae/config';
 import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from '../mae/image';
 import type { ByteProgress, ModelBytes } from '../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
-import type { BackendInfo, Reconstruction } from '../runtime/protocol';
+import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
@@ -26,7 +26,7 @@ export interface AppServices {
   fetchModel(entry: ModelIndexEntry, onProgress: (progress: ByteProgress) => void): Promise<LoadedModel>;
   readLocalModel(files: File[]): Promise<LoadedModel>;
   /** Hands the model to the inference worker. */
-  startModel(model: LoadedModel): Promise<BackendInfo>;
+  startModel(model: LoadedModel, executionProvider: ExecutionProviderPreference): Promise<BackendInfo>;
   /** Null when a newer request superseded this one. */
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
@@ -60,6 +60,8 @@ export interface ModelSlice {
   modelStatus: ModelStatus;
   progress: ByteProgress | null;
   backend: BackendInfo | null;
+  /** What the user asked for (URL `ep`); `backend` says what runs. */
+  executionProvider: ExecutionProviderPreference;
   modelVersion: number;
 }
 
@@ -194,7 +196,7 @@ export function createAppStore(services: AppServices): AppStore {
       try {
         if (get().modelVersion !== version) return;
         set({ modelStatus: 'starting' });
-        const backend = await services.startModel(loaded);
+        const backend = await services.startModel(loaded, get().executionProvider);
         if (get().modelVersion !== version) return;
         set({
           config: loaded.config,
@@ -248,6 +250,7 @@ export function createAppStore(services: AppServices): AppStore {
       modelStatus: 'none',
       progress: null,
       backend: null,
+      executionProvider: 'auto',
       modelVersion: 0,
 
       result: null,
@@ -260,6 +263,7 @@ export function createAppStore(services: AppServices): AppStore {
         set({
           maskPercent: url.ratio ?? DEFAULT_MASK_PERCENT,
           seed: url.seed ?? DEFAULT_SEED,
+          executionProvider: url.ep ?? 'auto',
           modelStatus: 'downloading',
         });
         const sampleId = url.sample !== undefined && sampleById(url.sample) ? url.sample : DEFAULT_SAMPLE_ID;

@@ -14,6 +14,13 @@ describe('URL state', () => {
     expect(parseUrlState('?ratio=0&seed=4294967295')).toEqual({ ratio: 0, seed: 4294967295 });
   });
 
+  it('keeps an execution provider override, and leaves auto out', () => {
+    expect(parseUrlState('?ep=webgpu')).toEqual({ ep: 'webgpu' });
+    expect(parseUrlState('?ep=cuda')).toEqual({});
+    expect(formatUrlState({ ep: 'auto' })).toBe('');
+    expect(formatUrlState({ ep: 'wasm' })).toBe('?ep=wasm');
+  });
+
   it('writes nothing for an empty state', () => {
     expect(formatUrlState({})).toBe('');
   });

@@ -1,5 +1,6 @@
 /**
- * What the query string holds so that a link reproduces the view: ?sample=cat&ratio=75&seed=1&model=mae-small.
+ * What the query string holds so that a link reproduces the view: ?sample=cat&ratio=75&seed=1&model=mae-small
+ * (and, for testing or benchmarks, &ep=wasm or &ep=webgpu).
  * Unknown or malformed values are dropped (the app falls back to its defaults for them).
  */
 
@@ -9,12 +10,16 @@ export const DEFAULT_SEED = 1;
 /** Seeds are 32-bit: mulberry32's state. */
 export const MAX_SEED = 0xffffffff;
 
+export const EXECUTION_PROVIDERS = ['auto', 'wasm', 'webgpu'] as const;
+
 export interface UrlState {
   sample?: string;
   /** Mask ratio in whole percent, 0..MAX_MASK_PERCENT. */
   ratio?: number;
   seed?: number;
   model?: string;
+  /** Execution provider override (`?ep=wasm` or `?ep=webgpu`); absent means auto. */
+  ep?: (typeof EXECUTION_PROVIDERS)[number];
 }
 
 function integerIn(text: string | null, min: number, max: number): number | undefined {
@@ -34,10 +39,12 @@ export function parseUrlState(search: string): UrlState {
   const ratio = integerIn(params.get('ratio'), 0, MAX_MASK_PERCENT);
   const seed = integerIn(params.get('seed'), 0, MAX_SEED);
   const model = name(params.get('model'));
+  const ep = EXECUTION_PROVIDERS.find((value) => value === params.get('ep'));
   if (sample !== undefined) state.sample = sample;
   if (ratio !== undefined) state.ratio = ratio;
   if (seed !== undefined) state.seed = seed;
   if (model !== undefined) state.model = model;
+  if (ep !== undefined) state.ep = ep;
   return state;
 }
 
@@ -47,6 +54,7 @@ export function formatUrlState(state: UrlState): string {
   if (state.ratio !== undefined) params.set('ratio', String(state.ratio));
   if (state.seed !== undefined) params.set('seed', String(state.seed));
   if (state.model !== undefined) params.set('model', state.model);
+  if (state.ep !== undefined && state.ep !== 'auto') params.set('ep', state.ep);
   const query = params.toString();
   return query ? `?${query}` : '';
 }

@@ -184,6 +184,58 @@ describe('views region', () => {
   });
 });
 
+describe('image inputs', () => {
+  const image = () => new File([new Uint8Array([137, 80, 78, 71])], 'photo.png', { type: 'image/png' });
+
+  it('opens an image pasted anywhere', async () => {
+    const decoded: string[] = [];
+    const { store } = setup(undefined, {
+      decodeImage: async (_blob, label) => {
+        decoded.push(label);
+        return { width: 224, height: 224, data: new Uint8Array(224 * 224 * 3) };
+      },
+    });
+    await start(store);
+    const file = image();
+    await act(async () => {
+      fireEvent.paste(window, {
+        clipboardData: { items: [{ kind: 'file', type: file.type, getAsFile: () => file }] },
+      });
+    });
+    expect(store.getState().source).toEqual({ kind: 'clipboard' });
+    expect(decoded).toEqual(['Pasted image']);
+  });
+
+  it('opens an image dropped anywhere, and says so when the drop is not an image', async () => {
+    const { store } = setup();
+    await start(store);
+    await act(async () => {
+      fireEvent.drop(window, { dataTransfer: { types: ['Files'], files: [image()] } });
+    });
+    expect(store.getState().source).toEqual({ kind: 'file', name: 'photo.png' });
+    const text = new File(['hi'], 'notes.txt', { type: 'text/plain' });
+    await act(async () => {
+      fireEvent.drop(window, { dataTransfer: { types: ['Files'], files: [text] } });
+    });
+    expect(screen.getByRole('alert')).toHaveTextContent('That was not an image file.');
+  });
+});
+
+describe('model', () => {
+  it('passes the execution provider asked for in the URL to the worker', async () => {
+    const asked: string[] = [];
+    const { store } = setup(undefined, {
+      startModel: async (_model, executionProvider) => {
+        asked.push(executionProvider);
+        return { executionProvider: 'wasm', threads: 4, crossOriginIsolated: true };
+      },
+    });
+    await act(() => store.getState().start({ ep: 'wasm' }));
+    expect(asked).toEqual(['wasm']);
+    expect(screen.getByText('Ready · running on WebAssembly, 4 threads')).toBeInTheDocument();
+  });
+});
+
 describe('errors', () => {
   it('shows a failed run in role="alert" and keeps working', async () => {
     const { store, runs, settle } = setup();
