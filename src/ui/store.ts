@@ -67,8 +67,6 @@ export interface ModelSlice {
 
 export interface ResultSlice {
   result: Reconstruction | null;
-  /** runKey of the inputs `result` was computed from. */
-  resultKey: string | null;
   /** runKey of the last request that finished, with a result or an error. */
   settledKey: string | null;
   /** The inputs `result` was computed from, for the figure caption. */
@@ -160,7 +158,7 @@ export function createAppStore(services: AppServices): AppStore {
       };
       services.reconstruct({ image: state.image, maskRatio: state.maskPercent / 100, seed: state.seed }).then(
         (result) => {
-          if (result) set({ result, resultKey: key, settledKey: key, resultInputs: inputs });
+          if (result) set({ result, settledKey: key, resultInputs: inputs });
         },
         (error: unknown) => set({ settledKey: key, error: `Reconstruction failed: ${messageOf(error)}` }),
       );
@@ -218,11 +216,13 @@ export function createAppStore(services: AppServices): AppStore {
 
     async function switchImage(source: ImageSource, decode: () => Promise<Image8>): Promise<void> {
       const request = ++imageRequest;
-      set({ source, imageLoading: true, error: null });
+      set({ imageLoading: true, error: null });
       try {
         const decoded = await decode();
         if (request !== imageRequest) return;
+        // The source changes only with the picture, so a file that fails to decode leaves both as they were.
         set((state) => ({
+          source,
           decoded,
           image: crop(decoded, state.config),
           imageVersion: state.imageVersion + 1,
@@ -254,7 +254,6 @@ export function createAppStore(services: AppServices): AppStore {
       modelVersion: 0,
 
       result: null,
-      resultKey: null,
       settledKey: null,
       resultInputs: null,
       error: null,

@@ -267,6 +267,8 @@ describe('errors', () => {
       });
     });
     expect(screen.getByRole('alert')).toHaveTextContent('notes.txt could not be read as an image.');
+    expect(store.getState().source).toEqual({ kind: 'sample', sampleId: 'cat' });
+    expect(screen.getByRole('button', { name: 'Chelsea the cat' })).toHaveAttribute('aria-pressed', 'true');
   });
 
   it('reports a model that fails to load', async () => {
