@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { modelsPlugin } from './src/build/modelsPlugin.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.
 const isolationHeaders = {
@@ -33,13 +34,36 @@ function serveOnnxAsBinary(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), serveOnnxAsBinary()],
+  // Relative base: the build works from any sub-path of a static host.
+  base: './',
+  plugins: [react(), serveOnnxAsBinary(), modelsPlugin()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // Builds the app and drives it in Chromium: run on its own with `npm run test:e2e`.
+        extends: true,
+        test: {
+          name: 'e2e',
+          // *.e2e.ts rather than *.test.ts, so no unit-test glob over tests/ picks them up.
+          include: ['tests/e2e/**/*.e2e.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,221 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
+import { lenKeep, randomMasking } from '../mae/masking';
+import { patchIndexOfPixels } from '../mae/views';
+import { createRequestHandler, type Backend } from './inferenceHandler';
+import type { ExecutionProvider, ReconstructedReply } from './protocol';
+
+/** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
+function smallConfig(): ModelConfig {
+  const json = tinyConfigJson();
+  Object.assign(json, { image_size: 32, patch_size: 8, num_patches: 16 });
+  return parseModelConfig(json);
+}
+
+class FakeTensor {
+  constructor(
+    readonly type: string,
+    readonly data: Float32Array | BigInt64Array,
+    readonly dims: readonly number[],
+  ) {}
+  getData() {
+    return Promise.resolve(this.data);
+  }
+  dispose() {}
+}
+
+type Feeds = Record<string, FakeTensor>;
+
+/**
+ * Fake onnxruntime: the encoder returns a latent of the right shape, the decoder predicts every
+ * patch as 0 in normalised space (the dataset mean colour). Records what the sessions were fed.
+ */
+function fakeOrt(config: ModelConfig, options: { failCreate?: boolean } = {}) {
+  const fed: Feeds[] = [];
+  const dim = patchDim(config);
+  const released: string[] = [];
+  const ort = {
+    InferenceSession: {
+      create: vi.fn(async (bytes: Uint8Array) => {
+        if (options.failCreate) throw new Error('no kernel for LayerNormalization');
+        const kind = bytes[0] === 1 ? 'encoder' : 'decoder';
+        return {
+          inputNames: kind === 'encoder' ? ['visible_patches', 'ids_keep'] : ['latent', 'ids_restore'],
+          outputNames: kind === 'encoder' ? ['latent'] : ['pred'],
+          async run(feeds: Feeds) {
+            fed.push(feeds);
+            if (kind === 'encoder') {
+              const visible = feeds.ids_keep!.dims[1]!;
+              const latent = new FakeTensor('float32', new Float32Array((visible + 1) * 4), [
+                1,
+                visible + 1,
+                4,
+              ]);
+              return { latent };
+            }
+            const n = feeds.ids_restore!.dims[1]!;
+            return { pred: new FakeTensor('float32', new Float32Array(n * dim), [1, n, dim]) };
+          },
+          async release() {
+            released.push(kind);
+          },
+        };
+      }),
+    },
+    Tensor: FakeTensor,
+  } as unknown as Backend['ort'];
+  return { ort, fed, released };
+}
+
+function backendOf(ort: Backend['ort'], executionProvider: ExecutionProvider): Backend {
+  return { ort, info: { executionProvider, threads: 2, crossOriginIsolated: true } };
+}
+
+function testImage(size: number) {
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 256;
+  return { width: size, height: size, data };
+}
+
+const modelBytes = () => ({ encoder: new Uint8Array([1]).buffer, decoder: new Uint8Array([2]).buffer });
+
+describe('inference worker requests', () => {
+  it('answers reconstruct before any load with an error reply, not a throw', async () => {
+    const handle = createRequestHandler({
+      openBackend: async () => backendOf(fakeOrt(smallConfig()).ort, 'wasm'),
+    });
+    const reply = await handle({ type: 'reconstruct', id: 7, image: testImage(32), maskRatio: 0.5, seed: 1 });
+    expect(reply).toEqual({ status: 'error', id: 7, message: 'No model is loaded yet.' });
+  });
+
+  it('loads, reconstructs with the masking of the seed, and reports K, timings and views', async () => {
+    const config = smallConfig();
+    const { ort, fed } = fakeOrt(config);
+    const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
+    const loaded = await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'auto' });
+    expect(loaded).toEqual({
+      status: 'loaded',
+      id: 1,
+      backend: { executionProvider: 'wasm', threads: 2, crossOriginIsolated: true },
+    });
+
+    const image = testImage(config.imageSize);
+    const reply = (await handle({
+      type: 'reconstruct',
+      id: 2,
+      image,
+      maskRatio: 0.75,
+      seed: 42,
+    })) as ReconstructedReply;
+    expect(reply.status).toBe('reconstructed');
+    const { result } = reply;
+    const expected = randomMasking(config.numPatches, 0.75, 42);
+    expect(result.visiblePatches).toBe(lenKeep(config.numPatches, 0.75));
+    expect(result.numPatches).toBe(config.numPatches);
+    expect(Array.from(result.mask)).toEqual(Array.from(expected.mask));
+
+    const [encoderFeeds, decoderFeeds] = fed;
+    const visible = expected.idsKeep.length;
+    expect(encoderFeeds!.visible_patches!.dims).toEqual([1, visible, patchDim(config)]);
+    expect(Array.from(encoderFeeds!.ids_keep!.data, Number)).toEqual(Array.from(expected.idsKeep));
+    expect(Array.from(decoderFeeds!.ids_restore!.data, Number)).toEqual(Array.from(expected.idsRestore));
+
+    // Views: RGBA at the model's size; the pasted view keeps the input on visible patches.
+    const pixels = config.imageSize * config.imageSize;
+    expect(result.views.original).toHaveLength(pixels * 4);
+    const patchOf = patchIndexOfPixels(config.imageSize, config.patchSize);
+    for (let i = 0; i < pixels; i++) {
+      if (result.mask[patchOf[i]!]) continue;
+      for (let c = 0; c < 3; c++)
+        expect(result.views.reconstructionPlusVisible[i * 4 + c]).toBe(image.data[i * 3 + c]);
+    }
+    expect(Number.isFinite(result.maskedPsnr)).toBe(true);
+    expect(result.totalMs).toBeGreaterThanOrEqual(result.encoderMs + result.decoderMs);
+  });
+
+  it('rejects an image of the wrong size with a clear message', async () => {
+    const config = smallConfig();
+    const handle = createRequestHandler({ openBackend: async () => backendOf(fakeOrt(config).ort, 'wasm') });
+    await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
+    const reply = await handle({ type: 'reconstruct', id: 2, image: testImage(16), maskRatio: 0.5, seed: 1 });
+    expect(reply).toMatchObject({ status: 'error', message: 'the model expects 32x32 images, got 16x16' });
+  });
+
+  it('falls back to WASM when WebGPU sessions cannot be created', async () => {
+    const config = smallConfig();
+    const gpu = fakeOrt(config, { failCreate: true });
+    const cpu = fakeOrt(config);
+    const onFallback = vi.fn();
+    const openBackend = vi.fn(async (preference: string) =>
+      preference === 'wasm' ? backendOf(cpu.ort, 'wasm') : backendOf(gpu.ort, 'webgpu'),
+    );
+    const handle = createRequestHandler({ openBackend, onFallback });
+    const reply = await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'auto' });
+    expect(reply).toMatchObject({ status: 'loaded', backend: { executionProvider: 'wasm' } });
+    expect(onFallback).toHaveBeenCalledWith('webgpu', expect.any(Error));
+  });
+
+  it('releases the previous sessions when another model loads', async () => {
+    const config = smallConfig();
+    const { ort, released } = fakeOrt(config);
+    const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
+    await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
+    expect(released).toEqual([]);
+    await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
+    expect([...released].sort()).toEqual(['decoder', 'encoder']);
+  });
+
+  it('has no model after a failed load', async () => {
+    const config = smallConfig();
+    const working = fakeOrt(config);
+    const broken = fakeOrt(config, { failCreate: true });
+    let backend = backendOf(working.ort, 'wasm');
+    const handle = createRequestHandler({ openBackend: async () => backend });
+    await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
+    backend = backendOf(broken.ort, 'wasm');
+    const failed = await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
+    expect(failed).toEqual({ status: 'error', id: 2, message: 'no kernel for LayerNormalization' });
+    const after = await handle({ type: 'reconstruct', id: 3, image: testImage(32), maskRatio: 0.5, seed: 1 });
+    expect(after).toMatchObject({ status: 'error', message: 'No model is loaded yet.' });
+  });
+});
+
+const bundledModel = new URL('../../models/mae-small/', import.meta.url);
+
+describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
+  'the bundled model on onnxruntime-node',
+  () => {
+    it('reconstructs through the same handler the worker uses', async () => {
+      const node = await import('onnxruntime-node');
+      // onnxruntime-node names its CPU provider "cpu"; everything else is the web API.
+      const ort = {
+        Tensor: node.Tensor,
+        InferenceSession: {
+          create: (bytes: Uint8Array, options?: object) =>
+            node.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] }),
+        },
+      } as unknown as Backend['ort'];
+      const config = parseModelConfig(JSON.parse(readFileSync(new URL('config.json', bundledModel), 'utf8')));
+      const read = (path: string) => new Uint8Array(readFileSync(new URL(path, bundledModel))).buffer;
+      const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
+      const loaded = await handle({
+        type: 'load',
+        id: 1,
+        config,
+        encoder: read(config.files.encoder.path),
+        decoder: read(config.files.decoder.path),
+        executionProvider: 'wasm',
+      });
+      expect(loaded).toMatchObject({ status: 'loaded' });
+      const image = testImage(config.imageSize);
+      const reply = await handle({ type: 'reconstruct', id: 2, image, maskRatio: 0.75, seed: 3 });
+      if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
+      expect(reply.result.visiblePatches).toBe(lenKeep(config.numPatches, 0.75));
+      expect(Number.isFinite(reply.result.maskedPsnr)).toBe(true);
+      // The reconstruction is a real prediction, not a copy of the masked view.
+      expect(reply.result.views.reconstruction).not.toEqual(reply.result.views.masked);
+    });
+  },
+);

@@ -1,0 +1,139 @@
+/**
+ * What the inference worker does with each request, free of worker globals so that tests can
+ * drive it with onnxruntime-node or a fake. src/runtime/inference.worker.ts wires it to messages.
+ */
+import { patchDim, type ModelConfig } from '../mae/config';
+import { maskedMetrics } from '../mae/metrics';
+import { randomMasking } from '../mae/masking';
+import { normalize } from '../mae/normalize';
+import { gatherRows, patchify } from '../mae/patches';
+import { composeViews, denormalizePerPatch, predictionToPixels } from '../mae/views';
+import {
+  assertNever,
+  type BackendInfo,
+  type ExecutionProvider,
+  type ExecutionProviderPreference,
+  type LoadRequest,
+  type ReconstructRequest,
+  type Reconstruction,
+  type WorkerReply,
+  type WorkerRequest,
+} from './protocol';
+import type { InferenceSession } from 'onnxruntime-web';
+import { MaeRunner, type OrtModuleLike } from './maeRunner';
+
+export interface Backend {
+  info: BackendInfo;
+  ort: OrtModuleLike<InferenceSession.SessionOptions>;
+}
+
+export interface HandlerDeps {
+  /** Picks and initialises an onnxruntime backend for the preference. */
+  openBackend(preference: ExecutionProviderPreference): Promise<Backend>;
+  /** Called when sessions on `executionProvider` could not be created, before falling back to WASM. */
+  onFallback?(executionProvider: ExecutionProvider, error: unknown): void;
+}
+
+interface LoadedModel {
+  config: ModelConfig;
+  runner: MaeRunner;
+  backend: BackendInfo;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One pass: mask, encode the visible patches, decode, compose the views and the metrics. */
+export async function reconstruct(
+  runner: MaeRunner,
+  config: ModelConfig,
+  request: Pick<ReconstructRequest, 'image' | 'maskRatio' | 'seed'>,
+): Promise<Reconstruction> {
+  const start = performance.now();
+  const { imageSize, patchSize, numPatches, mean, std } = config;
+  const dim = patchDim(config);
+  const { image, maskRatio, seed } = request;
+  if (image.width !== imageSize || image.height !== imageSize) {
+    throw new RangeError(
+      `the model expects ${imageSize}x${imageSize} images, got ${image.width}x${image.height}`,
+    );
+  }
+  const patches = patchify(normalize(image.data, imageSize, mean, std), imageSize, patchSize); // [N, P*P*3]
+  const masking = randomMasking(numPatches, maskRatio, seed);
+  const visible = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
+  const output = await runner.run({
+    visiblePatches: visible,
+    idsKeep: masking.idsKeep,
+    idsRestore: masking.idsRestore,
+  });
+  // norm_pix_loss models predict each patch normalised by its own statistics; the input's own
+  // patches give them back their scale, as upstream's visualisation does.
+  const pred = config.normPixLoss ? denormalizePerPatch(output.pred, patches, dim) : output.pred; // [N, P*P*3]
+  const views = composeViews(image, pred, masking.mask, config);
+  const predicted = predictionToPixels(pred, config); // [S, S, 3]
+  const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
+  return {
+    views,
+    mask: masking.mask,
+    visiblePatches: masking.idsKeep.length,
+    numPatches,
+    maskedPsnr: metrics.psnr,
+    encoderMs: output.encoderMs,
+    decoderMs: output.decoderMs,
+    totalMs: performance.now() - start,
+  };
+}
+
+/** Returns a function that answers one request; callers must not overlap calls. */
+export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest) => Promise<WorkerReply> {
+  let model: LoadedModel | null = null;
+
+  async function load(request: LoadRequest): Promise<BackendInfo> {
+    // The previous model's sessions go first: two models need not fit in memory at once.
+    const previous = model;
+    model = null;
+    await previous?.runner.dispose();
+    const { config } = request;
+    const bytes = { encoder: new Uint8Array(request.encoder), decoder: new Uint8Array(request.decoder) };
+    const create = (on: Backend) =>
+      MaeRunner.create(on.ort, bytes, config, {
+        executionProviders: [on.info.executionProvider],
+        graphOptimizationLevel: 'all',
+        // ORT prints its warnings (e.g. "Some nodes were not assigned to the preferred execution
+        // providers" on WebGPU) through console.error; only real errors should get there.
+        logSeverityLevel: 3,
+      });
+    let backend = await deps.openBackend(request.executionProvider);
+    let runner: MaeRunner;
+    try {
+      runner = await create(backend);
+    } catch (error) {
+      if (backend.info.executionProvider === 'wasm') throw error;
+      // A GPU that gives an adapter can still lack what the graph needs: WASM always works.
+      deps.onFallback?.(backend.info.executionProvider, error);
+      backend = await deps.openBackend('wasm');
+      runner = await create(backend);
+    }
+    model = { config, runner, backend: backend.info };
+    return backend.info;
+  }
+
+  return async (request) => {
+    try {
+      switch (request.type) {
+        case 'load':
+          return { status: 'loaded', id: request.id, backend: await load(request) };
+        case 'reconstruct': {
+          if (!model) throw new Error('No model is loaded yet.');
+          const result = await reconstruct(model.runner, model.config, request);
+          return { status: 'reconstructed', id: request.id, result };
+        }
+        default:
+          return assertNever(request);
+      }
+    } catch (error) {
+      return { status: 'error', id: request.id, message: messageOf(error) };
+    }
+  };
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { parseModelConfig } from '../mae/config';
+import {
+  fetchModelBytes,
+  fetchModelConfig,
+  parseConfigText,
+  readLocalModel,
+  readWithProgress,
+  sha256Hex,
+  verifyModelFile,
+} from './modelFiles';
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const encoderBytes = new Uint8Array([1, 2, 3, 4, 5]);
+const decoderBytes = new Uint8Array([9, 8, 7]);
+
+function configFor(files: Record<string, object>) {
+  const json = tinyConfigJson();
+  json.files = files;
+  return json;
+}
+
+const goodConfig = configFor({
+  encoder: { path: 'encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
+  decoder: { path: 'decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+});
+
+/** A fetch over a map of URL -> body, streaming each body in two chunks. */
+function fakeFetch(files: Record<string, Uint8Array | string>) {
+  return vi.fn(async (input: RequestInfo | URL) => {
+    const body = files[String(input)];
+    if (body === undefined) return new Response('missing', { status: 404 });
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const half = Math.ceil(bytes.length / 2);
+        controller.enqueue(bytes.slice(0, half));
+        controller.enqueue(bytes.slice(half));
+        controller.close();
+      },
+    });
+    return new Response(stream, { headers: { 'Content-Length': String(bytes.length) } });
+  }) as unknown as typeof fetch;
+}
+
+describe('config.json', () => {
+  it('names the file and the field when a config is invalid', () => {
+    const json = tinyConfigJson();
+    json.patch_size = 15;
+    expect(() => parseConfigText(JSON.stringify(json), 'models/x/config.json')).toThrow(
+      'models/x/config.json: "patch_size" must be a positive integer dividing image_size (got 15)',
+    );
+  });
+
+  it('names the file when it is not JSON', () => {
+    expect(() => parseConfigText('{oops', 'my/config.json')).toThrow(/^my\/config\.json is not valid JSON/);
+  });
+
+  it('fetches and validates, reporting HTTP errors with the URL', async () => {
+    const fetchImpl = fakeFetch({ 'http://x/m/config.json': JSON.stringify(goodConfig) });
+    await expect(fetchModelConfig('http://x/m/config.json', fetchImpl)).resolves.toMatchObject({
+      imageSize: 224,
+    });
+    await expect(fetchModelConfig('http://x/none/config.json', fetchImpl)).rejects.toThrow(
+      'http://x/none/config.json: HTTP 404',
+    );
+  });
+});
+
+describe('file checks', () => {
+  it('computes SHA-256 like everyone else', async () => {
+    expect(await sha256Hex(encoderBytes.slice().buffer)).toBe(sha(encoderBytes));
+  });
+
+  it('explains a SHA-256 mismatch', async () => {
+    const file = { path: 'encoder.onnx', sha256: 'a'.repeat(64) };
+    await expect(verifyModelFile(encoderBytes.slice().buffer, file, 'encoder.onnx')).rejects.toThrow(
+      `encoder.onnx: SHA-256 mismatch: config.json says ${'a'.repeat(64)}, the file has ${sha(encoderBytes)}`,
+    );
+  });
+
+  it('explains a size mismatch before hashing', async () => {
+    await expect(
+      verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: 6 }, 'e.onnx'),
+    ).rejects.toThrow('e.onnx: config.json says 6 bytes, got 5');
+  });
+
+  it('reports progress chunk by chunk', async () => {
+    const seen: [number, number | null][] = [];
+    const response = await fakeFetch({ u: encoderBytes })('u');
+    const buffer = await readWithProgress(response, null, (loaded, total) => seen.push([loaded, total]));
+    expect(new Uint8Array(buffer)).toEqual(encoderBytes);
+    expect(seen).toEqual([
+      [3, 5],
+      [5, 5],
+    ]);
+  });
+});
+
+describe('fetchModelBytes', () => {
+  it('fetches both files relative to config.json, verified, with total progress', async () => {
+    const config = parseModelConfig(goodConfig);
+    const fetchImpl = fakeFetch({
+      'http://host/models/m/encoder.onnx': encoderBytes,
+      'http://host/models/m/decoder.onnx': decoderBytes,
+    });
+    const progress: { loaded: number; total: number | null }[] = [];
+    const bytes = await fetchModelBytes(
+      'http://host/models/m/config.json',
+      config,
+      (p) => progress.push(p),
+      fetchImpl,
+    );
+    expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
+    expect(new Uint8Array(bytes.decoder)).toEqual(decoderBytes);
+    expect(progress.at(-1)).toEqual({ loaded: 8, total: 8 });
+  });
+
+  it('refuses a file whose hash does not match config.json', async () => {
+    const config = parseModelConfig(goodConfig);
+    const fetchImpl = fakeFetch({
+      'http://host/m/encoder.onnx': new Uint8Array([1, 2, 3, 4, 6]),
+      'http://host/m/decoder.onnx': decoderBytes,
+    });
+    await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
+      'http://host/m/encoder.onnx: SHA-256 mismatch',
+    );
+  });
+});
+
+describe('readLocalModel', () => {
+  const file = (bytes: Uint8Array | string, name: string) => new File([bytes as BlobPart], name);
+
+  it('matches the picked files to the names in config.json', async () => {
+    const model = await readLocalModel([
+      file(decoderBytes, 'decoder.onnx'),
+      file(JSON.stringify(goodConfig), 'config.json'),
+      file(encoderBytes, 'encoder.onnx'),
+    ]);
+    expect(model.config.name).toBe(goodConfig.name);
+    expect(new Uint8Array(model.bytes.decoder)).toEqual(decoderBytes);
+  });
+
+  it('says which file is missing', async () => {
+    await expect(
+      readLocalModel([file(JSON.stringify(goodConfig), 'config.json'), file(encoderBytes, 'encoder.onnx')]),
+    ).rejects.toThrow('config.json names "decoder.onnx", which was not among the picked files.');
+  });
+
+  it('asks for config.json when it was not picked', async () => {
+    await expect(readLocalModel([file(encoderBytes, 'encoder.onnx')])).rejects.toThrow(/config\.json/);
+  });
+});

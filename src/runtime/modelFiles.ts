@@ -1,0 +1,208 @@
+/**
+ * Getting a model's bytes onto the page: config.json (validated), then the ONNX files, fetched
+ * with byte progress, kept in the Cache API between visits and checked against the SHA-256 that
+ * config.json records.
+ */
+import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../mae/config';
+
+export const MODEL_CACHE_NAME = 'mae-lens-models-v1';
+
+export interface ByteProgress {
+  loaded: number;
+  /** Null while the total is unknown (no size in config.json and no Content-Length). */
+  total: number | null;
+}
+
+export interface ModelBytes {
+  encoder: ArrayBuffer;
+  decoder: ArrayBuffer;
+}
+
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+/** Validates config.json text; errors name the file and the offending field. */
+export function parseConfigText(text: string, fileName: string): ModelConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError(`${fileName} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parseModelConfig(json);
+  } catch (error) {
+    if (error instanceof ModelConfigError) {
+      // parseModelConfig's messages start with "config.json:"; name the actual file instead.
+      throw new ModelFileError(error.message.replace(/^config\.json/, fileName), { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function fetchModelConfig(
+  configUrl: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<ModelConfig> {
+  const response = await fetchImpl(configUrl);
+  if (!response.ok) throw new ModelFileError(`${configUrl}: HTTP ${response.status}`);
+  return parseConfigText(await response.text(), configUrl);
+}
+
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Throws when the bytes do not match the size or SHA-256 that config.json gives for them. */
+export async function verifyModelFile(bytes: ArrayBuffer, file: ModelFile, source: string): Promise<void> {
+  if (file.bytes !== undefined && bytes.byteLength !== file.bytes) {
+    throw new ModelFileError(
+      `${source}: config.json says ${file.bytes} bytes, got ${bytes.byteLength}. ` +
+        'The file and config.json come from different exports.',
+    );
+  }
+  if (file.sha256 === undefined) return;
+  const actual = await sha256Hex(bytes);
+  if (actual !== file.sha256) {
+    throw new ModelFileError(
+      `${source}: SHA-256 mismatch: config.json says ${file.sha256}, the file has ${actual}. ` +
+        'The file and config.json come from different exports.',
+    );
+  }
+}
+
+/** Reads a response body, reporting every chunk. */
+export async function readWithProgress(
+  response: Response,
+  expectedBytes: number | null,
+  onChunk: (loadedSoFar: number, total: number | null) => void,
+): Promise<ArrayBuffer> {
+  const header = Number(response.headers.get('Content-Length'));
+  const total = expectedBytes ?? (Number.isSafeInteger(header) && header > 0 ? header : null);
+  if (!response.body) {
+    const buffer = await response.arrayBuffer();
+    onChunk(buffer.byteLength, total);
+    return buffer;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    onChunk(loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes.buffer;
+}
+
+async function openCache(): Promise<Cache | null> {
+  if (typeof caches === 'undefined') return null;
+  try {
+    return await caches.open(MODEL_CACHE_NAME);
+  } catch {
+    // Opaque origins and some private modes refuse the Cache API: plain fetch still works.
+    return null;
+  }
+}
+
+/**
+ * The cache key carries the expected SHA-256: a re-exported model with the same file names gets
+ * a new key instead of a stale hit.
+ */
+function cacheKey(url: string, file: ModelFile): string {
+  return file.sha256 ? `${url}#sha256=${file.sha256}` : url;
+}
+
+async function fetchOneFile(
+  url: string,
+  file: ModelFile,
+  cache: Cache | null,
+  fetchImpl: typeof fetch,
+  onChunk: (loadedSoFar: number, total: number | null) => void,
+): Promise<ArrayBuffer> {
+  const key = cacheKey(url, file);
+  const cached = await cache?.match(key);
+  if (cached) {
+    const bytes = await readWithProgress(cached, file.bytes ?? null, onChunk);
+    try {
+      await verifyModelFile(bytes, file, url);
+      return bytes;
+    } catch {
+      // A damaged cache entry: drop it and fetch again.
+      await cache?.delete(key);
+    }
+  }
+  const response = await fetchImpl(url);
+  if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status}`);
+  const bytes = await readWithProgress(response, file.bytes ?? null, onChunk);
+  await verifyModelFile(bytes, file, url);
+  if (cache && file.sha256) {
+    await cache
+      .put(key, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }))
+      .catch(() => undefined); // A full quota only costs the next visit a download.
+  }
+  return bytes;
+}
+
+/** Both ONNX files of the model whose config.json is at `configUrl`, verified. */
+export async function fetchModelBytes(
+  configUrl: string,
+  config: ModelConfig,
+  onProgress: (progress: ByteProgress) => void,
+  fetchImpl: typeof fetch = fetch,
+): Promise<ModelBytes> {
+  const cache = await openCache();
+  const base = new URL(configUrl, globalThis.location?.href);
+  const files = [config.files.encoder, config.files.decoder];
+  const loaded = [0, 0];
+  const totals: (number | null)[] = files.map((file) => file.bytes ?? null);
+  const report = () => {
+    const known = totals.every((t) => t !== null);
+    onProgress({
+      loaded: loaded[0]! + loaded[1]!,
+      total: known ? (totals as number[]).reduce((a, b) => a + b, 0) : null,
+    });
+  };
+  const [encoder, decoder] = await Promise.all(
+    files.map((file, i) =>
+      fetchOneFile(new URL(file.path, base).href, file, cache, fetchImpl, (soFar, total) => {
+        loaded[i] = soFar;
+        totals[i] = total;
+        report();
+      }),
+    ),
+  );
+  return { encoder: encoder!, decoder: decoder! };
+}
+
+/**
+ * "Load your own": config.json plus the ONNX files it names, picked from disk together. Files are
+ * matched by name (config.json paths may include folders; only the last part counts here).
+ */
+export async function readLocalModel(files: File[]): Promise<{ config: ModelConfig; bytes: ModelBytes }> {
+  const configFile = files.find((file) => file.name.endsWith('.json'));
+  if (!configFile) throw new ModelFileError('Pick the model’s config.json together with its ONNX files.');
+  const config = parseConfigText(await configFile.text(), configFile.name);
+  const pick = async (entry: ModelFile): Promise<ArrayBuffer> => {
+    const name = entry.path.split('/').pop() ?? entry.path;
+    const file = files.find((f) => f.name === name);
+    if (!file) {
+      throw new ModelFileError(`${configFile.name} names "${name}", which was not among the picked files.`);
+    }
+    const bytes = await file.arrayBuffer();
+    await verifyModelFile(bytes, entry, file.name);
+    return bytes;
+  };
+  const [encoder, decoder] = await Promise.all([pick(config.files.encoder), pick(config.files.decoder)]);
+  return { config, bytes: { encoder, decoder } };
+}

@@ -1,0 +1,85 @@
+import { useEffect, useRef } from 'react';
+import { formatMs, formatPsnr } from '../format';
+import { isBusy, useAppStore } from '../store';
+import { VIEW_LABELS } from '../viewLabels';
+
+function ViewCanvas({
+  label,
+  pixels,
+  size,
+}: {
+  label: string;
+  pixels: Uint8ClampedArray | null;
+  size: number;
+}) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const context = canvasRef.current?.getContext('2d');
+    if (!context || !pixels) return;
+    context.putImageData(new ImageData(new Uint8ClampedArray(pixels), size, size), 0, 0);
+  }, [pixels, size]);
+  return (
+    <canvas
+      ref={canvasRef}
+      className={pixels ? 'view__canvas' : 'view__canvas view__canvas--empty'}
+      role="img"
+      aria-label={label}
+      width={size}
+      height={size}
+    />
+  );
+}
+
+function Stat({ term, value }: { term: string; value: string }) {
+  return (
+    <div className="stat">
+      <dt>{term}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+export function Stats() {
+  const result = useAppStore((s) => s.result);
+  const backend = useAppStore((s) => s.backend);
+  const ep = backend
+    ? backend.executionProvider === 'webgpu'
+      ? 'WebGPU'
+      : `WASM · ${backend.threads} thread${backend.threads === 1 ? '' : 's'}`
+    : '—';
+  return (
+    <dl className="stats" aria-label="Run statistics">
+      <Stat term="Encoder" value={result ? formatMs(result.encoderMs) : '—'} />
+      <Stat term="Decoder" value={result ? formatMs(result.decoderMs) : '—'} />
+      <Stat term="Total" value={result ? formatMs(result.totalMs) : '—'} />
+      <Stat term="Backend" value={ep} />
+      <Stat term="Visible tokens" value={result ? `K = ${result.visiblePatches}` : '—'} />
+      <Stat term="Masked-patch PSNR" value={result ? formatPsnr(result.maskedPsnr) : '—'} />
+    </dl>
+  );
+}
+
+export function ViewsPanel() {
+  const busy = useAppStore(isBusy);
+  const views = useAppStore((s) => s.result?.views ?? null);
+  // The views are square RGBA images at the size of the model that produced them.
+  const side = views ? Math.round(Math.sqrt(views.original.length / 4)) : 1;
+  return (
+    <section className="views" aria-label="Views" aria-busy={busy ? 'true' : 'false'}>
+      <div className="views__grid">
+        {VIEW_LABELS.map(({ key, label, hint }) => (
+          <figure className="view" key={key}>
+            <div className="view__frame">
+              <ViewCanvas label={label} pixels={views ? views[key] : null} size={side} />
+            </div>
+            <figcaption>
+              <span className="view__label">{label}</span>
+              <span className="view__hint">{hint}</span>
+            </figcaption>
+          </figure>
+        ))}
+      </div>
+      <div className="views__progress" aria-hidden="true" />
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+/** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
+import { decodeImage } from '../runtime/decodeImage';
+import type { InferenceClient } from '../runtime/inferenceClient';
+import { fetchModelBytes, fetchModelConfig, readLocalModel } from '../runtime/modelFiles';
+import { parseModelIndex } from '../runtime/modelIndex';
+import { sampleUrl } from './samples';
+import type { AppServices } from './store';
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
+export function createBrowserServices(client: InferenceClient): AppServices {
+  const base = import.meta.env.BASE_URL;
+  return {
+    async loadModelIndex() {
+      const response = await fetchOk(`${base}models/index.json`);
+      return parseModelIndex(await response.json());
+    },
+    async fetchModel(entry, onProgress) {
+      const configUrl = `${base}${entry.config}`;
+      const config = await fetchModelConfig(configUrl);
+      const bytes = await fetchModelBytes(configUrl, config, onProgress);
+      return { config, bytes };
+    },
+    readLocalModel,
+    startModel({ config, bytes }, executionProvider) {
+      return client.load(config, bytes, executionProvider);
+    },
+    reconstruct(input) {
+      return client.reconstruct(input);
+    },
+    async loadSample(sample) {
+      const response = await fetchOk(sampleUrl(sample));
+      return decodeImage(await response.blob(), sample.title);
+    },
+    decodeImage,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What the query string holds so that a link reproduces the view: ?sample=cat&ratio=75&seed=1&model=mae-small
+ * (and, for testing or benchmarks, &ep=wasm or &ep=webgpu).
+ * Unknown or malformed values are dropped (the app falls back to its defaults for them).
+ */
+
+export const MAX_MASK_PERCENT = 95;
+export const DEFAULT_MASK_PERCENT = 75;
+export const DEFAULT_SEED = 1;
+/** Seeds are 32-bit: mulberry32's state. */
+export const MAX_SEED = 0xffffffff;
+
+export const EXECUTION_PROVIDERS = ['auto', 'wasm', 'webgpu'] as const;
+
+export interface UrlState {
+  sample?: string;
+  /** Mask ratio in whole percent, 0..MAX_MASK_PERCENT. */
+  ratio?: number;
+  seed?: number;
+  model?: string;
+  /** Execution provider override (`?ep=wasm` or `?ep=webgpu`); absent means auto. */
+  ep?: (typeof EXECUTION_PROVIDERS)[number];
+}
+
+function integerIn(text: string | null, min: number, max: number): number | undefined {
+  if (text === null || !/^\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= min && value <= max ? value : undefined;
+}
+
+function name(text: string | null): string | undefined {
+  return text !== null && /^[\w.-]{1,100}$/.test(text) ? text : undefined;
+}
+
+export function parseUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  const state: UrlState = {};
+  const sample = name(params.get('sample'));
+  const ratio = integerIn(params.get('ratio'), 0, MAX_MASK_PERCENT);
+  const seed = integerIn(params.get('seed'), 0, MAX_SEED);
+  const model = name(params.get('model'));
+  const ep = EXECUTION_PROVIDERS.find((value) => value === params.get('ep'));
+  if (sample !== undefined) state.sample = sample;
+  if (ratio !== undefined) state.ratio = ratio;
+  if (seed !== undefined) state.seed = seed;
+  if (model !== undefined) state.model = model;
+  if (ep !== undefined) state.ep = ep;
+  return state;
+}
+
+export function formatUrlState(state: UrlState): string {
+  const params = new URLSearchParams();
+  if (state.sample !== undefined) params.set('sample', state.sample);
+  if (state.ratio !== undefined) params.set('ratio', String(state.ratio));
+  if (state.seed !== undefined) params.set('seed', String(state.seed));
+  if (state.model !== undefined) params.set('model', state.model);
+  if (state.ep !== undefined && state.ep !== 'auto') params.set('ep', state.ep);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}

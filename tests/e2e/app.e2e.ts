@@ -1,0 +1,344 @@
+/**
+ * End to end: the production build, served by `vite preview`, driven by Debian's Chromium
+ * through playwright-core. Needs /usr/bin/chromium (apt-get install chromium) and a model in
+ * models/ (the bundled mae-small).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resizeShorterSideAndCenterCrop } from '../../src/mae/image';
+import { lenKeep } from '../../src/mae/masking';
+import { patchIndexOfPixels } from '../../src/mae/views';
+import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const vite = `${root}node_modules/vite/bin/vite.js`;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const VIEW_NAMES = ['Original', 'Masked', 'Reconstruction', 'Reconstruction + visible'] as const;
+/** The first visit downloads and compiles the model on a possibly busy machine. */
+const READY_TIMEOUT_MS = 150_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
+      );
+    });
+  });
+}
+
+async function waitForServer(url: string, preview: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (preview.exitCode !== null) throw new Error(`vite preview exited with ${preview.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`vite preview did not answer at ${url}`);
+}
+
+let preview: ChildProcess;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let baseUrl: string;
+let model: ModelIndexEntry;
+const consoleErrors: string[] = [];
+const requests: string[] = [];
+
+/** Waits until the views show the current inputs (aria-busy="false" with a result on screen). */
+async function viewsReady(on: Page = page): Promise<void> {
+  await on.waitForFunction(
+    () => {
+      const region = document.querySelector('[aria-label="Views"]');
+      const stats = document.querySelector('[aria-label="Run statistics"]')?.textContent ?? '';
+      return region?.getAttribute('aria-busy') === 'false' && /K = \d+/.test(stats);
+    },
+    null,
+    { timeout: READY_TIMEOUT_MS },
+  );
+}
+
+type ViewPixels = Record<(typeof VIEW_NAMES)[number], Uint8Array>;
+
+/** RGBA bytes of each view's canvas, read in the page (base64 keeps the transfer small). */
+async function readViews(on: Page = page): Promise<ViewPixels> {
+  const encoded = await on.evaluate((names) => {
+    return names.map((name) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${name}"]`);
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context) throw new Error(`no canvas named ${name}`);
+      const bytes = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) {
+        binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      }
+      return btoa(binary);
+    });
+  }, VIEW_NAMES);
+  return Object.fromEntries(
+    VIEW_NAMES.map((name, i) => [name, new Uint8Array(Buffer.from(encoded[i]!, 'base64'))]),
+  ) as ViewPixels;
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+async function statsText(): Promise<string> {
+  return page
+    .getByRole('definition')
+    .allInnerTexts()
+    .then((values) => values.join(' | '));
+}
+
+async function visibleTokens(): Promise<number> {
+  const text = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
+  if (!text) throw new Error('no K in the statistics');
+  return Number(text[1]);
+}
+
+/** Patches whose pixels in the Masked view equal the Original: the ones the encoder saw. */
+function visiblePatches(views: ViewPixels): Set<number> {
+  const { imageSize, patchSize } = model;
+  const patchOf = patchIndexOfPixels(imageSize, patchSize);
+  const differs = new Set<number>();
+  const original = views.Original;
+  const masked = views.Masked;
+  for (let i = 0; i < patchOf.length; i++) {
+    for (let c = 0; c < 3; c++) {
+      if (original[i * 4 + c] !== masked[i * 4 + c]) differs.add(patchOf[i]!);
+    }
+  }
+  const visible = new Set<number>();
+  for (let l = 0; l < (imageSize / patchSize) ** 2; l++) if (!differs.has(l)) visible.add(l);
+  return visible;
+}
+
+function checkViews(views: ViewPixels, expectedVisible: number): void {
+  const { imageSize, patchSize } = model;
+  for (const name of VIEW_NAMES) expect(views[name], name).toHaveLength(imageSize * imageSize * 4);
+  expect(same(views.Masked, views.Original), 'Masked equals Original').toBe(false);
+  expect(same(views.Reconstruction, views.Masked), 'Reconstruction equals Masked').toBe(false);
+  const visible = visiblePatches(views);
+  expect(visible.size).toBe(expectedVisible);
+  // "Reconstruction + visible" is the input, byte for byte, wherever the encoder saw the input.
+  const patchOf = patchIndexOfPixels(imageSize, patchSize);
+  let compared = 0;
+  for (let i = 0; i < patchOf.length; i++) {
+    if (!visible.has(patchOf[i]!)) continue;
+    for (let c = 0; c < 4; c++) {
+      if (views['Reconstruction + visible'][i * 4 + c] !== views.Original[i * 4 + c]) {
+        throw new Error(`pixel ${i} channel ${c} of a visible patch differs from the original`);
+      }
+    }
+    compared++;
+  }
+  expect(compared).toBe(expectedVisible * patchSize * patchSize);
+}
+
+/** A synthetic 3:2 photo-like PNG: smooth gradients plus a few hard edges. */
+function testPng(width: number, height: number): { png: Buffer; rgba: Uint8Array } {
+  const png = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      const inDisc = (x - width * 0.6) ** 2 + (y - height * 0.45) ** 2 < (height * 0.25) ** 2;
+      png.data[at] = inDisc ? 230 : Math.round((255 * x) / width);
+      png.data[at + 1] = inDisc ? 180 : Math.round((255 * y) / height);
+      png.data[at + 2] = (x >> 4) % 2 === (y >> 4) % 2 ? 200 : 60;
+      png.data[at + 3] = 255;
+    }
+  }
+  return { png: PNG.sync.write(png), rgba: new Uint8Array(png.data) };
+}
+
+beforeAll(async () => {
+  const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production' },
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+
+  const port = await freePort();
+  baseUrl = `http://localhost:${port}/`;
+  preview = spawn(process.execPath, [vite, 'preview', '--port', String(port), '--strictPort'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  await waitForServer(baseUrl, preview);
+  const index = parseModelIndex(await (await fetch(`${baseUrl}models/index.json`)).json());
+  const entry = index.models.find((m) => m.id === index.default);
+  if (!entry) throw new Error('the build lists no default model');
+  model = entry;
+
+  // launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs.
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  context.on('request', (request) => requests.push(request.url()));
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  preview?.kill();
+});
+
+describe('MAE Lens in Chromium', () => {
+  it('shows the four views of the default sample on first visit, isolated, on multithreaded WASM', async () => {
+    const started = Date.now();
+    await page.goto(baseUrl);
+    await viewsReady();
+    console.info(`first visit: views after ${Date.now() - started} ms; ${await statsText()}`);
+
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const backend = await page.locator('[aria-label="Run statistics"]').innerText();
+    const threads = backend.match(/WASM · (\d+) threads/);
+    expect(threads, backend).not.toBeNull();
+    expect(Number(threads![1])).toBeGreaterThan(1);
+
+    for (const name of VIEW_NAMES) await page.getByRole('img', { name, exact: true }).waitFor();
+    const visible = lenKeep(model.imageSize ** 2 / model.patchSize ** 2, 0.75);
+    expect(await visibleTokens()).toBe(visible);
+    checkViews(await readViews(), visible);
+  });
+
+  it('picks a sample from the gallery', async () => {
+    const before = (await readViews()).Original;
+    await page.getByRole('button', { name: 'Kingfisher' }).click();
+    await page.waitForURL(/sample=kingfisher/);
+    await viewsReady();
+    const views = await readViews();
+    expect(same(views.Original, before), 'the original did not change').toBe(false);
+    checkViews(views, await visibleTokens());
+  });
+
+  it('reconstructs an uploaded file, cropped exactly as src/mae crops it', async () => {
+    const { png, rgba } = testPng(360, 240);
+    await page.locator('input[type="file"][accept="image/*"]').setInputFiles({
+      name: 'gradient.png',
+      mimeType: 'image/png',
+      buffer: png,
+    });
+    await page.waitForURL((url) => !url.searchParams.has('sample'));
+    await viewsReady();
+    const views = await readViews();
+    const expected = resizeShorterSideAndCenterCrop({ width: 360, height: 240, data: rgba }, model.imageSize);
+    const rgb = views.Original.filter((_, i) => i % 4 !== 3);
+    expect(same(rgb, expected.data), 'Original differs from resizeShorterSideAndCenterCrop').toBe(true);
+    checkViews(views, await visibleTokens());
+  });
+
+  it('moving the slider to 50% shows half the patches, live', async () => {
+    const slider = page.getByRole('slider', { name: 'Mask ratio' });
+    const numPatches = (model.imageSize / model.patchSize) ** 2;
+    const half = lenKeep(numPatches, 0.5);
+    await slider.fill('50');
+    await page.getByText(`${half} of ${numPatches} patches visible`).waitFor();
+    await viewsReady();
+    expect(await visibleTokens()).toBe(half);
+    checkViews(await readViews(), half);
+    console.info(`at 50%: ${await statsText()}`);
+  });
+
+  it('a link reproduces the view: sample, ratio and seed come back from the URL', async () => {
+    await page.getByRole('button', { name: 'Picos de Europa' }).click();
+    await page.getByRole('spinbutton', { name: 'Seed' }).fill('4242');
+    await page.waitForURL(/seed=4242/);
+    await viewsReady();
+    const url = page.url();
+    const views = await readViews();
+
+    const second = await context.newPage();
+    await second.goto(url);
+    await viewsReady(second);
+    expect(await second.getByRole('slider', { name: 'Mask ratio' }).inputValue()).toBe('50');
+    expect(same((await readViews(second)).Masked, views.Masked), 'the link shows another mask').toBe(true);
+    await second.close();
+  });
+
+  it('downloads the figure as one PNG', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download figure' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^mae-lens_.*_ratio50_seed4242\.png$/);
+    const figure = PNG.sync.read(readFileSync((await download.path())!));
+    expect(figure.width).toBeGreaterThan(4 * model.imageSize);
+  });
+
+  it('"Load your own" refuses files that do not match config.json and keeps the current model', async () => {
+    const folder = `${root}${model.config.replace(/config\.json$/, '')}`;
+    const config = JSON.parse(readFileSync(`${folder}config.json`, 'utf8'));
+    config.files.encoder.sha256 = '0'.repeat(64);
+    await page.locator('input[type="file"][multiple]').setInputFiles([
+      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(config)) },
+      ...[config.files.encoder.path, config.files.decoder.path].map((name: string) => ({
+        name,
+        mimeType: 'application/octet-stream',
+        buffer: readFileSync(`${folder}${name}`),
+      })),
+    ]);
+    await page.getByRole('alert').getByText('SHA-256 mismatch').waitFor();
+    await page.getByRole('slider', { name: 'Mask ratio' }).fill('60');
+    await viewsReady();
+    expect(await visibleTokens()).toBe(lenKeep((model.imageSize / model.patchSize) ** 2, 0.6));
+  });
+
+  it('"Load your own" runs a model picked from disk', async () => {
+    const folder = `${root}${model.config.replace(/config\.json$/, '')}`;
+    const { files } = JSON.parse(readFileSync(`${folder}config.json`, 'utf8'));
+    await page
+      .locator('input[type="file"][multiple]')
+      .setInputFiles(
+        ['config.json', files.encoder.path, files.decoder.path].map((name) => `${folder}${name}`),
+      );
+    await page.getByRole('option', { name: /from your disk/ }).waitFor({ state: 'attached' });
+    await viewsReady();
+    // The empty alert is hidden, so it is looked up by its attribute rather than its role.
+    expect(await page.locator('[role="alert"]').textContent()).toBe('');
+    checkViews(await readViews(), await visibleTokens());
+  });
+
+  it('logged no console errors, made no request outside localhost, fetched each model file once', () => {
+    expect(consoleErrors).toEqual([]);
+    const outside = requests.filter((url) => {
+      const { protocol, hostname } = new URL(url);
+      if (protocol === 'blob:' || protocol === 'data:') return false;
+      return hostname !== 'localhost' && hostname !== '127.0.0.1';
+    });
+    expect(outside).toEqual([]);
+    // The second page (the shared link) took the model from the Cache API, not the network.
+    const onnxRequests = requests.filter((url) => new URL(url).pathname.endsWith('.onnx'));
+    expect(onnxRequests).toHaveLength(new Set(onnxRequests).size);
+    expect(onnxRequests.length).toBeGreaterThan(0);
+  });
+});
