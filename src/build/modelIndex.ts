@@ -34,7 +34,8 @@ function readModelFolder(modelsDir: string, id: string): ModelFolder {
   }
   const files = [configPath];
   let bytes = 0;
-  for (const file of [config.files.encoder, config.files.decoder]) {
+  for (const file of Object.values(config.files)) {
+    if (!file) continue;
     const path = join(modelsDir, id, file.path);
     if (!existsSync(path)) throw new Error(`${configPath}: "${file.path}" is listed but missing`);
     files.push(path);

@@ -60,11 +60,22 @@ describe('InferenceClient', () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
     const config = parseModelConfig(tinyConfigJson());
-    const bytes = { encoder: new ArrayBuffer(8), decoder: new ArrayBuffer(4) };
-    const loaded = client.load(config, bytes);
+    const bytes = { encoder: new Uint8Array(8), decoder: new Uint8Array(4) };
+    const lean = {
+      encoder: new Uint8Array(2),
+      decoder: new Uint8Array(1),
+      encoderPath: 'e',
+      decoderPath: 'd',
+    };
+    const loaded = client.load(config, { ...bytes, lean });
     const request = worker.last();
     expect(request).toMatchObject({ type: 'load', executionProvider: 'auto', config });
-    expect(worker.requests[0]!.transfer).toEqual([bytes.encoder, bytes.decoder]);
+    expect(worker.requests[0]!.transfer).toEqual([
+      bytes.encoder.buffer,
+      bytes.decoder.buffer,
+      lean.encoder.buffer,
+      lean.decoder.buffer,
+    ]);
     const backend = { executionProvider: 'wasm' as const, threads: 2, crossOriginIsolated: true };
     worker.reply({ status: 'loaded', id: request.id, backend });
     await expect(loaded).resolves.toEqual(backend);
@@ -74,7 +85,7 @@ describe('InferenceClient', () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
     const config = parseModelConfig(tinyConfigJson());
-    const loading = client.load(config, { encoder: new ArrayBuffer(1), decoder: new ArrayBuffer(1) }, 'wasm');
+    const loading = client.load(config, { encoder: new Uint8Array(1), decoder: new Uint8Array(1) }, 'wasm');
     worker.reply({ status: 'error', id: worker.last().id, message: 'boom' });
     await expect(loading).rejects.toThrow('boom');
   });

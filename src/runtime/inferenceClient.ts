@@ -4,7 +4,7 @@
  * replaces the waiting one, which resolves to null (superseded). No backlog can build up.
  */
 import type { ModelConfig } from '../mae/config';
-import type { ModelBytes } from './modelFiles';
+import type { MaeModelBytes } from './maeRunner';
 import {
   assertNever,
   type BackendInfo,
@@ -57,13 +57,12 @@ export class InferenceClient {
   /** Creates sessions for a model (releasing the previous ones). The buffers are transferred. */
   async load(
     config: ModelConfig,
-    bytes: ModelBytes,
+    model: MaeModelBytes,
     executionProvider: ExecutionProviderPreference = 'auto',
   ): Promise<BackendInfo> {
-    const reply = await this.send(
-      { type: 'load', config, encoder: bytes.encoder, decoder: bytes.decoder, executionProvider },
-      [bytes.encoder, bytes.decoder],
-    );
+    const arrays = [model.encoder, model.decoder, model.lean?.encoder, model.lean?.decoder];
+    const buffers = new Set(arrays.flatMap((array) => (array ? [array.buffer as ArrayBuffer] : [])));
+    const reply = await this.send({ type: 'load', config, model, executionProvider }, [...buffers]);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
     return reply.backend;
   }

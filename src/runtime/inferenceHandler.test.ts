@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
+import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels } from '../mae/views';
 import { createRequestHandler, type Backend } from './inferenceHandler';
+import { readModelBytes } from './modelBytes';
 import type { ExecutionProvider, ReconstructedReply } from './protocol';
 
 /** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
@@ -79,7 +80,7 @@ function testImage(size: number) {
   return { width: size, height: size, data };
 }
 
-const modelBytes = () => ({ encoder: new Uint8Array([1]).buffer, decoder: new Uint8Array([2]).buffer });
+const modelBytes = () => ({ model: { encoder: new Uint8Array([1]), decoder: new Uint8Array([2]) } });
 
 describe('inference worker requests', () => {
   it('answers reconstruct before any load with an error reply, not a throw', async () => {
@@ -198,14 +199,13 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
         },
       } as unknown as Backend['ort'];
       const config = parseModelConfig(JSON.parse(readFileSync(new URL('config.json', bundledModel), 'utf8')));
-      const read = (path: string) => new Uint8Array(readFileSync(new URL(path, bundledModel))).buffer;
+      const read = async (file: ModelFile) => new Uint8Array(readFileSync(new URL(file.path, bundledModel)));
       const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
       const loaded = await handle({
         type: 'load',
         id: 1,
         config,
-        encoder: read(config.files.encoder.path),
-        decoder: read(config.files.decoder.path),
+        model: await readModelBytes(config, read),
         executionProvider: 'wasm',
       });
       expect(loaded).toMatchObject({ status: 'loaded' });

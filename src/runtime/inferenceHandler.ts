@@ -95,9 +95,8 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
     model = null;
     await previous?.runner.dispose();
     const { config } = request;
-    const bytes = { encoder: new Uint8Array(request.encoder), decoder: new Uint8Array(request.decoder) };
     const create = (on: Backend) =>
-      MaeRunner.create(on.ort, bytes, config, {
+      MaeRunner.create(on.ort, request.model, config, {
         executionProviders: [on.info.executionProvider],
         graphOptimizationLevel: 'all',
         // ORT prints its warnings (e.g. "Some nodes were not assigned to the preferred execution

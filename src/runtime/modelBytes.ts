@@ -2,6 +2,8 @@
 import type { ModelConfig, ModelFile } from '../mae/config';
 import type { MaeModelBytes } from './maeRunner';
 
+const baseName = (path: string) => path.split('/').pop() ?? path;
+
 export async function readModelBytes(
   config: Pick<ModelConfig, 'files'>,
   read: (file: ModelFile) => Promise<Uint8Array>,
@@ -21,11 +23,12 @@ export async function readModelBytes(
   return {
     encoder: encoderBytes,
     decoder: decoderBytes,
+    // The lean graphs name the full files by the names they had at export time, without folders.
     lean: {
       encoder: encoderLeanBytes,
       decoder: decoderLeanBytes,
-      encoderPath: encoder.path,
-      decoderPath: decoder.path,
+      encoderPath: baseName(encoder.path),
+      decoderPath: baseName(decoder.path),
     },
   };
 }

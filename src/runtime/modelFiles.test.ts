@@ -27,6 +27,15 @@ const goodConfig = configFor({
   decoder: { path: 'decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
 });
 
+const encoderLeanBytes = new Uint8Array([11, 12]);
+const decoderLeanBytes = new Uint8Array([13]);
+const leanConfig = configFor({
+  encoder: { path: 'onnx/encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
+  decoder: { path: 'onnx/decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+  encoder_lean: { path: 'onnx/encoder.lean.onnx', sha256: sha(encoderLeanBytes), weights_from: 'encoder' },
+  decoder_lean: { path: 'onnx/decoder.lean.onnx', sha256: sha(decoderLeanBytes), weights_from: 'decoder' },
+});
+
 /** A fetch over a map of URL -> body, streaming each body in two chunks. */
 function fakeFetch(files: Record<string, Uint8Array | string>) {
   return vi.fn(async (input: RequestInfo | URL) => {
@@ -118,6 +127,30 @@ describe('fetchModelBytes', () => {
     expect(progress.at(-1)).toEqual({ loaded: 8, total: 8 });
   });
 
+  it('also fetches the lean graphs, naming the full files they read as the exporter did', async () => {
+    const config = parseModelConfig(leanConfig);
+    const fetchImpl = fakeFetch({
+      'http://host/m/onnx/encoder.onnx': encoderBytes,
+      'http://host/m/onnx/decoder.onnx': decoderBytes,
+      'http://host/m/onnx/encoder.lean.onnx': encoderLeanBytes,
+      'http://host/m/onnx/decoder.lean.onnx': decoderLeanBytes,
+    });
+    const progress: { loaded: number; total: number | null }[] = [];
+    const bytes = await fetchModelBytes(
+      'http://host/m/config.json',
+      config,
+      (p) => progress.push(p),
+      fetchImpl,
+    );
+    expect(bytes.lean).toEqual({
+      encoder: encoderLeanBytes,
+      decoder: decoderLeanBytes,
+      encoderPath: 'encoder.onnx',
+      decoderPath: 'decoder.onnx',
+    });
+    expect(progress.at(-1)).toEqual({ loaded: 11, total: 11 });
+  });
+
   it('refuses a file whose hash does not match config.json', async () => {
     const config = parseModelConfig(goodConfig);
     const fetchImpl = fakeFetch({
@@ -141,6 +174,21 @@ describe('readLocalModel', () => {
     ]);
     expect(model.config.name).toBe(goodConfig.name);
     expect(new Uint8Array(model.bytes.decoder)).toEqual(decoderBytes);
+  });
+
+  it('uses the lean graphs when they were picked too, and runs without them otherwise', async () => {
+    const full = [
+      file(JSON.stringify(leanConfig), 'config.json'),
+      file(encoderBytes, 'encoder.onnx'),
+      file(decoderBytes, 'decoder.onnx'),
+    ];
+    const withoutLean = await readLocalModel(full);
+    expect(withoutLean.bytes.lean).toBeUndefined();
+    expect(withoutLean.config.files.encoderLean).toBeUndefined();
+    const lean = [file(encoderLeanBytes, 'encoder.lean.onnx'), file(decoderLeanBytes, 'decoder.lean.onnx')];
+    const withLean = await readLocalModel([...full, ...lean]);
+    expect(withLean.bytes.lean?.encoder).toEqual(encoderLeanBytes);
+    expect(withLean.bytes.lean?.decoderPath).toBe('decoder.onnx');
   });
 
   it('says which file is missing', async () => {

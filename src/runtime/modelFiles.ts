@@ -4,6 +4,8 @@
  * config.json records.
  */
 import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../mae/config';
+import type { MaeModelBytes } from './maeRunner';
+import { readModelBytes } from './modelBytes';
 
 export const MODEL_CACHE_NAME = 'mae-lens-models-v1';
 
@@ -11,11 +13,6 @@ export interface ByteProgress {
   loaded: number;
   /** Null while the total is unknown (no size in config.json and no Content-Length). */
   total: number | null;
-}
-
-export interface ModelBytes {
-  encoder: ArrayBuffer;
-  decoder: ArrayBuffer;
 }
 
 export class ModelFileError extends Error {
@@ -154,55 +151,66 @@ async function fetchOneFile(
   return bytes;
 }
 
-/** Both ONNX files of the model whose config.json is at `configUrl`, verified. */
+/** Every ONNX file of the model whose config.json is at `configUrl`, verified. */
 export async function fetchModelBytes(
   configUrl: string,
   config: ModelConfig,
   onProgress: (progress: ByteProgress) => void,
   fetchImpl: typeof fetch = fetch,
-): Promise<ModelBytes> {
+): Promise<MaeModelBytes> {
   const cache = await openCache();
   const base = new URL(configUrl, globalThis.location?.href);
-  const files = [config.files.encoder, config.files.decoder];
-  const loaded = [0, 0];
-  const totals: (number | null)[] = files.map((file) => file.bytes ?? null);
+  const files = Object.values(config.files).filter((file) => file !== undefined);
+  const loaded = new Map<ModelFile, number>(files.map((file) => [file, 0]));
+  const totals = new Map<ModelFile, number | null>(files.map((file) => [file, file.bytes ?? null]));
   const report = () => {
-    const known = totals.every((t) => t !== null);
+    const sizes = [...totals.values()];
+    const known = sizes.every((size) => size !== null);
     onProgress({
-      loaded: loaded[0]! + loaded[1]!,
-      total: known ? (totals as number[]).reduce((a, b) => a + b, 0) : null,
+      loaded: [...loaded.values()].reduce((a, b) => a + b, 0),
+      total: known ? (sizes as number[]).reduce((a, b) => a + b, 0) : null,
     });
   };
-  const [encoder, decoder] = await Promise.all(
-    files.map((file, i) =>
-      fetchOneFile(new URL(file.path, base).href, file, cache, fetchImpl, (soFar, total) => {
-        loaded[i] = soFar;
-        totals[i] = total;
+  return readModelBytes(config, async (file) => {
+    const bytes = await fetchOneFile(
+      new URL(file.path, base).href,
+      file,
+      cache,
+      fetchImpl,
+      (soFar, total) => {
+        loaded.set(file, soFar);
+        totals.set(file, total);
         report();
-      }),
-    ),
-  );
-  return { encoder: encoder!, decoder: decoder! };
+      },
+    );
+    return new Uint8Array(bytes);
+  });
 }
 
 /**
  * "Load your own": config.json plus the ONNX files it names, picked from disk together. Files are
  * matched by name (config.json paths may include folders; only the last part counts here).
  */
-export async function readLocalModel(files: File[]): Promise<{ config: ModelConfig; bytes: ModelBytes }> {
+export async function readLocalModel(files: File[]): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
   const configFile = files.find((file) => file.name.endsWith('.json'));
   if (!configFile) throw new ModelFileError('Pick the model’s config.json together with its ONNX files.');
   const config = parseConfigText(await configFile.text(), configFile.name);
-  const pick = async (entry: ModelFile): Promise<ArrayBuffer> => {
-    const name = entry.path.split('/').pop() ?? entry.path;
+  const baseName = (entry: ModelFile) => entry.path.split('/').pop() ?? entry.path;
+  const picked = (entry: ModelFile | undefined) =>
+    entry !== undefined && files.some((f) => f.name === baseName(entry));
+  // The lean graphs only speed up plain runs: without them the full graphs do everything.
+  if (!picked(config.files.encoderLean) || !picked(config.files.decoderLean)) {
+    config.files = { encoder: config.files.encoder, decoder: config.files.decoder };
+  }
+  const pick = async (entry: ModelFile): Promise<Uint8Array> => {
+    const name = baseName(entry);
     const file = files.find((f) => f.name === name);
     if (!file) {
       throw new ModelFileError(`${configFile.name} names "${name}", which was not among the picked files.`);
     }
     const bytes = await file.arrayBuffer();
     await verifyModelFile(bytes, entry, file.name);
-    return bytes;
+    return new Uint8Array(bytes);
   };
-  const [encoder, decoder] = await Promise.all([pick(config.files.encoder), pick(config.files.decoder)]);
-  return { config, bytes: { encoder, decoder } };
+  return { config, bytes: await readModelBytes(config, pick) };
 }

@@ -6,6 +6,7 @@
 import type { ModelConfig } from '../mae/config';
 import type { RgbImage } from '../mae/image';
 import type { Views } from '../mae/views';
+import type { MaeModelBytes } from './maeRunner';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -17,8 +18,7 @@ export interface LoadRequest {
   type: 'load';
   id: number;
   config: ModelConfig;
-  encoder: ArrayBuffer;
-  decoder: ArrayBuffer;
+  model: MaeModelBytes;
   executionProvider: ExecutionProviderPreference;
 }
 

@@ -8,7 +8,8 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ModelConfig } from '../mae/config';
 import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from '../mae/image';
-import type { ByteProgress, ModelBytes } from '../runtime/modelFiles';
+import type { MaeModelBytes } from '../runtime/maeRunner';
+import type { ByteProgress } from '../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
@@ -17,7 +18,7 @@ import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type Ur
 
 export interface LoadedModel {
   config: ModelConfig;
-  bytes: ModelBytes;
+  bytes: MaeModelBytes;
 }
 
 /** Everything the store does outside itself. */

@@ -78,7 +78,7 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
         },
       ],
     }),
-    fetchModel: async () => ({ config, bytes: { encoder: new ArrayBuffer(1), decoder: new ArrayBuffer(1) } }),
+    fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
     readLocalModel: async () => {
       throw new Error('not used');
     },
