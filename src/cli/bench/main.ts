@@ -19,7 +19,7 @@ import {
   INPUT_HEIGHT,
   INPUT_WIDTH,
 } from '../../bench/workload';
-import type { ModelConfig, ModelFile } from '../../mae/config';
+import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../../mae/config';
 import { lenKeep } from '../../mae/masking';
 import { readNodeModel } from '../model';
 import { BenchBrowser, CHROMIUM } from './browser';
@@ -32,6 +32,7 @@ import {
   type ReferenceRun,
 } from './native';
 import {
+  BUNDLED_ID,
   computeRatios,
   renderMarkdown,
   RESULT_FORMAT,
@@ -43,7 +44,7 @@ import {
 } from './report';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUNDLED = join(REPO_ROOT, 'models/mae-small');
+const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);
 /** --quick without the bundled model: the upstream tiny fixture (`npm run fixtures`). */
 const QUICK_STAND_IN = join(REPO_ROOT, 'tests/fixtures/onnx/official');
 const BENCH_DIST = join(REPO_ROOT, 'out/bench-dist');
@@ -99,27 +100,42 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-/** models/random-PRESET, exported with scripts/export_onnx.py unless a current export is there. */
-async function randomExport(preset: string): Promise<string> {
-  const folder = join(REPO_ROOT, 'models', `random-${preset}`);
+/** A valid config.json of a random `preset` export with lean graphs, and every file it lists. */
+async function isCurrentRandomExport(folder: string, preset: string): Promise<boolean> {
   const configPath = join(folder, 'config.json');
-  if (existsSync(configPath)) {
-    const json = JSON.parse(await readFile(configPath, 'utf8')) as {
-      source?: { preset?: string };
-      files?: { encoder_lean?: unknown };
-    };
-    if (json.source?.preset === preset && json.files?.encoder_lean) return folder;
-    log(`${folder}: not a current random ${preset} export (no lean graphs); exporting again`);
+  if (!existsSync(configPath)) return false;
+  const json = JSON.parse(await readFile(configPath, 'utf8')) as { source?: { preset?: string } };
+  try {
+    const { files, source } = parseModelConfig(json);
+    const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
+    if (
+      source.format === 'random' &&
+      json.source?.preset === preset &&
+      listed.every((file) => file && existsSync(join(folder, file.path)))
+    ) {
+      return true;
+    }
+  } catch (error) {
+    if (!(error instanceof ModelConfigError)) throw error;
   }
+  log(`${folder} is not a current export (older exporter?): exporting it again`);
+  return false;
+}
+
+/** models/random-PRESET, exported with scripts/export_onnx.py unless a current export is there. */
+async function randomExport(preset: string): Promise<BenchModel> {
+  const id = `random-${preset}`;
+  const folder = join(REPO_ROOT, 'models', id);
+  if (await isCurrentRandomExport(folder, preset)) return { id, folder, role: 'random' };
   log(`exporting random-weight ${preset} to ${folder} (once: models/ is git-ignored)`);
   await run(PYTHON, ['scripts/export_onnx.py', '--random', preset, '--out', folder]);
-  return folder;
+  return { id, folder, role: 'random' };
 }
 
 async function pickModels(quick: boolean, large: boolean, skipped: string[]): Promise<BenchModel[]> {
   const bundled = existsSync(join(BUNDLED, 'config.json'));
   if (quick) {
-    if (bundled) return [{ id: 'mae-small', folder: BUNDLED, role: 'bundled' }];
+    if (bundled) return [{ id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' }];
     if (!existsSync(join(QUICK_STAND_IN, 'config.json'))) {
       throw new Error(`neither ${BUNDLED} nor ${QUICK_STAND_IN} exists: run \`npm run fixtures\``);
     }
@@ -127,14 +143,14 @@ async function pickModels(quick: boolean, large: boolean, skipped: string[]): Pr
     return [{ id: 'fixture-tiny', folder: QUICK_STAND_IN, role: 'bundled' }];
   }
   const models: BenchModel[] = [];
-  if (bundled) models.push({ id: 'mae-small', folder: BUNDLED, role: 'bundled' });
+  if (bundled) models.push({ id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' });
   else skipped.push('bundled model: models/mae-small is absent');
-  models.push({ id: 'random-base', folder: await randomExport('base'), role: 'random' });
+  models.push(await randomExport('base'));
   if (large) {
     if (freemem() < LARGE_MIN_FREE_BYTES) {
       skipped.push(`random-large: ${(freemem() / 2 ** 30).toFixed(1)} GiB free, it needs 8 GiB`);
     } else {
-      models.push({ id: 'random-large', folder: await randomExport('large'), role: 'random' });
+      models.push(await randomExport('large'));
     }
   } else {
     skipped.push('random-large: not asked for (--large)');
@@ -289,22 +305,23 @@ async function benchBrowser(
   quick: boolean,
 ): Promise<{ chromium: string | null; adapter: MachineInfo['webgpu_adapter']; slider: SliderReport }> {
   const how =
-    'on the bench page (the app UI is not merged yet): keyboard input event on the slider -> ' +
-    'worker (masking, encoder, decoder, views) -> putImageData on four canvases -> the next ' +
-    'requestAnimationFrame callback';
-  const skipAll = (reason: string) => {
-    for (const report of reports) {
-      report.runs.push({ runtime: 'chromium-wasm', threads: null, status: 'skipped', reason });
-    }
-    return { chromium: null, adapter: null, slider: { status: 'skipped' as const, reason, how } };
+    'on the bench page, not the app UI (branch ui, unmerged when this was written): keyboard ' +
+    'input event on a mask ratio slider (steps of 5 % across 0-95 %) -> worker (masking, ' +
+    'encoder, decoder, views) -> putImageData on four canvases -> the next requestAnimationFrame callback';
+  const notRun = (status: 'skipped' | 'failed', reason: string) => {
+    for (const report of reports)
+      report.runs.push({ runtime: 'chromium-wasm', threads: null, status, reason });
+    return { chromium: null, adapter: null, slider: { status, reason, how } };
   };
-  if (!existsSync(CHROMIUM)) return skipAll(`${CHROMIUM} is not installed`);
+  if (!existsSync(CHROMIUM)) return notRun('skipped', `${CHROMIUM} is not installed`);
   log('building the bench page and starting Chromium');
-  const browser = await BenchBrowser.open(
-    REPO_ROOT,
-    BENCH_DIST,
-    new Map(models.map((m) => [m.id, m.folder])),
-  );
+  let browser: BenchBrowser;
+  try {
+    browser = await BenchBrowser.open(REPO_ROOT, BENCH_DIST, new Map(models.map((m) => [m.id, m.folder])));
+  } catch (error) {
+    // The native numbers are still worth writing down.
+    return notRun('failed', `the bench page did not open: ${errorText(error)}`);
+  }
   try {
     const { info } = browser;
     // Without cross-origin isolation (COOP/COEP) onnxruntime-web cannot start threads.
