@@ -98,7 +98,7 @@ async function openSlider({ modelUrl, threads }: { modelUrl: string; threads: nu
       const pixels = views[key] as Uint8ClampedArray<ArrayBuffer>;
       canvases[i]!.getContext('2d')!.putImageData(new ImageData(pixels, imageSize, imageSize), 0, 0);
     });
-    // The rAF callback runs in the frame that presents the new pixels.
+    // The next rAF callback starts the frame that paints the new pixels.
     await new Promise((resolve) => requestAnimationFrame(resolve));
     return performance.now() - inputAt;
   };

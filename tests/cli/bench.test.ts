@@ -54,6 +54,7 @@ describe('npm run bench -- --quick', () => {
     expect(result.machine.onnxruntime_node).toMatch(/^\d+\.\d+/);
     expect(result.settings.iterations).toBeGreaterThan(0);
     expect(result.duration_s).toBeGreaterThan(0);
+    expect(result.failures).toEqual([]);
   });
 
   it('times onnxruntime-node on 1 and all threads, with positive numbers throughout', () => {

@@ -175,7 +175,7 @@ async function benchNative(
   model: BenchModel,
   settings: Settings,
   allThreads: number,
-  skipped: string[],
+  failures: string[],
 ): Promise<{ report: ModelReport; torch: string | null }> {
   const loaded: LoadedModel = await readNodeModel(model.folder);
   const { config } = loaded;
@@ -255,7 +255,7 @@ async function benchNative(
         };
       });
     } catch (error) {
-      skipped.push(`${model.id}: full-graph (extra outputs) runs failed: ${errorText(error)}`);
+      failures.push(`${model.id} extra outputs (full graphs): ${errorText(error)}`);
     }
   }
 
@@ -271,7 +271,13 @@ async function benchNative(
       continue;
     }
     try {
-      const result = await runTorch(REPO_ROOT, model.folder, config, reference, { threads, ...loop });
+      const { warmup, iterations } = loop;
+      const result = await runTorch(REPO_ROOT, model.folder, config, reference, {
+        threads,
+        warmup,
+        iterations,
+      });
+      // PyTorch times the two halves only: summarise them as runs without pre/post-processing.
       const samples = result.encoder_ms.map((encoderMs, i) => {
         const decoderMs = result.decoder_ms[i]!;
         return { preMs: 0, encoderMs, decoderMs, postMs: 0, totalMs: encoderMs + decoderMs };
@@ -444,6 +450,7 @@ export async function runBench(args: string[]): Promise<number> {
   const out = resolve(values.out ?? join(REPO_ROOT, quick ? 'out/bench' : 'docs'));
   const machine = await machineBase(); // load average before the bench adds its own
   const skipped: string[] = [];
+  const failures: string[] = [];
   const models = await pickModels(quick, values.large, skipped);
   const allThreads = availableParallelism();
 
@@ -451,7 +458,7 @@ export async function runBench(args: string[]): Promise<number> {
   let torch: string | null = null;
   for (const model of models) {
     log(`${model.id}: onnxruntime-node and PyTorch`);
-    const native = await benchNative(model, settings, allThreads, skipped);
+    const native = await benchNative(model, settings, allThreads, failures);
     reports.push(native.report);
     torch ??= native.torch;
   }
@@ -480,6 +487,13 @@ export async function runBench(args: string[]): Promise<number> {
           .map((run) => `${r.id} ${run.runtime}: ${run.reason}`),
       ),
     ],
+    failures: [
+      ...failures,
+      ...reports.flatMap((r) =>
+        r.runs.filter((run) => run.status === 'failed').map((run) => `${r.id} ${run.runtime}: ${run.reason}`),
+      ),
+      ...(browser.slider.status === 'failed' ? [`slider: ${browser.slider.reason}`] : []),
+    ],
   };
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -487,12 +501,6 @@ export async function runBench(args: string[]): Promise<number> {
   log(`wrote ${join(out, 'PERFORMANCE.md')} and performance.json in ${result.duration_s} s`);
   if (values.json) console.log(JSON.stringify(result));
 
-  const failures = [
-    ...reports.flatMap((r) =>
-      r.runs.filter((run) => run.status === 'failed').map((run) => `${r.id} ${run.runtime}: ${run.reason}`),
-    ),
-    ...(browser.slider.status === 'failed' ? [`slider: ${browser.slider.reason}`] : []),
-  ];
-  for (const failure of failures) log(`failed: ${failure}`);
-  return failures.length > 0 ? 1 : 0;
+  for (const failure of result.failures) log(`failed: ${failure}`);
+  return result.failures.length > 0 ? 1 : 0;
 }

@@ -124,6 +124,8 @@ export interface BenchResult {
   slider: SliderReport;
   /** One line per thing not measured, with the reason. */
   skipped: string[];
+  /** One line per measurement that broke (the exit status is then 1). */
+  failures: string[];
 }
 
 /** Model ids the targets are about (a --quick stand-in for the bundled model has its own id). */
