@@ -369,7 +369,10 @@ export function renderMarkdown(result: BenchResult): string {
         `onnxruntime-node pred| on the bench input: ${torchChecks.join(', ')}.`,
     );
   }
-  if (result.skipped.length > 0)
-    push('', '## Not measured', '', ...result.skipped.map((line) => `- ${line}`));
+  const list = (heading: string, items: string[]) => {
+    if (items.length > 0) push('', heading, '', ...items.map((line) => `- ${line}`));
+  };
+  list('## Not measured', result.skipped);
+  list('## Failed', result.failures);
   return `${lines.join('\n')}\n`;
 }
