@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'coverage', 'models', 'scripts', 'tests/fixtures', 'node_modules'] },
+  { ignores: ['dist', 'out', 'coverage', 'models', 'scripts', 'tests/fixtures', 'node_modules'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

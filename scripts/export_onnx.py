@@ -211,7 +211,8 @@ def main():
     if args.random:
         torch.manual_seed(0)
         model = MaskedAutoencoder(PRESETS[args.random]).eval()
-        source = {"file": None, "format": "random", "sha256": None, "preset": args.random}
+        # No file, no hash: config.json's source.file / sha256 are optional strings, never null.
+        source = {"format": "random", "preset": args.random}
         name = args.name or f"Random ViT-MAE {args.random} (untrained)"
     else:
         norm_pix = None if args.norm_pix_loss is None else args.norm_pix_loss == "true"

@@ -193,8 +193,12 @@ class MaskedAutoencoder(nn.Module):
             attentions.append(attn)
         return self.norm(x), torch.stack(attentions, dim=1)
 
-    def forward_decoder(self, latent, ids_restore, positions=None):
-        """latent [B, K+1, D], ids_restore [B, N] -> pred [B, N, P*P*C], pred_per_layer [B, Ld, N, P*P*C]."""
+    def forward_decoder(self, latent, ids_restore, positions=None, per_layer=True):
+        """latent [B, K+1, D], ids_restore [B, N] -> pred [B, N, P*P*C], pred_per_layer [B, Ld, N, P*P*C].
+
+        per_layer=False skips the head on the inner blocks (pred_per_layer is then None): the
+        computation of decoder.lean.onnx, for timing PyTorch against it.
+        """
         x = self.decoder_embed(latent)  # [B, K+1, Dd]
         B, Dd = x.shape[0], x.shape[2]
         num_masked = ids_restore.shape[1] + 1 - x.shape[1]
@@ -206,11 +210,12 @@ class MaskedAutoencoder(nn.Module):
             x = x + self.decoder_pos_embed
         else:
             x = x + torch.cat([self.decoder_pos_embed[:, :1], self.decoder_pos_embed[:, 1:][:, positions]], dim=1)
-        per_layer = []
-        for block in self.decoder_blocks:
+        preds = []
+        for index, block in enumerate(self.decoder_blocks):
             x, _ = block(x)
-            per_layer.append(self.decoder_pred(self.decoder_norm(x))[:, 1:])
-        return per_layer[-1], torch.stack(per_layer, dim=1)
+            if per_layer or index == len(self.decoder_blocks) - 1:
+                preds.append(self.decoder_pred(self.decoder_norm(x))[:, 1:])
+        return preds[-1], torch.stack(preds, dim=1) if per_layer else None
 
     # --- training -----------------------------------------------------------------------------
     def loss(self, imgs, mask_ratio: float, positions=None):

@@ -4,9 +4,11 @@
  *   npm run eval -- [--model models/NAME] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]
  *   npm run reconstruct -- [--model models/NAME] [--mask-ratio R] [--seed S | --noise FILE.npy]
  *                          [--out DIR] [--save-tensors] IMAGE...
+ *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
+import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
@@ -51,6 +53,7 @@ interface Command {
 const commands: Record<string, Command> = {
   eval: { run: runEval, usage: EVAL_USAGE },
   reconstruct: { run: runReconstruct, usage: RECONSTRUCT_USAGE },
+  bench: { run: runBench, usage: BENCH_USAGE },
 };
 
 async function main(): Promise<void> {

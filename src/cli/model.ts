@@ -5,7 +5,7 @@ import ort from 'onnxruntime-node';
 import { parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
 import type { Masking } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
-import { MaeRunner } from '../runtime/maeRunner';
+import { MaeRunner, type MaeModelBytes } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
 export { prepareImage } from '../mae/pipeline';
@@ -25,10 +25,16 @@ export interface NodeModel {
   release(): Promise<void>;
 }
 
-/** `threads` = 0 lets onnxruntime choose (all cores). */
-export async function loadNodeModel(folder: string, threads = 0): Promise<NodeModel> {
+/** A model folder's config.json and graph files, as MaeRunner.create takes them. */
+export async function readNodeModel(folder: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
   const config = parseModelConfig(JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')));
   const bytes = await readModelBytes(config, (file) => readFile(join(folder, file.path)));
+  return { config, bytes };
+}
+
+/** `threads` = 0 lets onnxruntime choose (all cores). */
+export async function loadNodeModel(folder: string, threads = 0): Promise<NodeModel> {
+  const { config, bytes } = await readNodeModel(folder);
   const runner = await MaeRunner.create(ort, bytes, config, { intraOpNumThreads: threads });
   const dim = patchDim(config);
   return {

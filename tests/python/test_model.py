@@ -12,8 +12,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 from mae.loaders import CheckpointError, hf_to_meta, load_checkpoint, read_safetensors  # noqa: E402
 from mae.model import MaeConfig, MaskedAutoencoder, sincos_pos_embed  # noqa: E402
+from mae.onnx_weights import load_model  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "mae-tiny-reference"
+EXPORTED = REPO / "tests" / "fixtures" / "onnx" / "official"  # built by `npm run fixtures`
 
 
 def fixture(name):
@@ -49,6 +51,23 @@ class ReferenceTest(unittest.TestCase):
                 model, source = load_checkpoint(str(FIXTURE / path))
                 self.assertEqual(source["format"], "hf")
                 self.check_r75(model)
+
+    def test_model_rebuilt_from_onnx_has_the_checkpoint_weights(self):
+        if not (EXPORTED / "config.json").exists():
+            self.skipTest("run `npm run fixtures` first")
+        rebuilt = load_model(EXPORTED).state_dict()
+        original, _ = load_checkpoint(str(FIXTURE / "official" / "checkpoint.pth"))
+        for name, value in original.state_dict().items():
+            self.assertTrue(torch.equal(rebuilt[name], value), name)
+        self.assertEqual(set(rebuilt), set(original.state_dict()))
+
+    def test_decoder_without_per_layer_predictions(self):
+        model, _ = load_checkpoint(str(FIXTURE / "official" / "checkpoint.pth"))
+        latent = fixture("r75_latent.npy")
+        with torch.no_grad():
+            pred, per_layer = model.forward_decoder(latent, fixture("r75_ids_restore.npy"), per_layer=False)
+        self.assertIsNone(per_layer)
+        self.assertLess((pred - fixture("r75_pred.npy")).abs().max().item(), 1e-5)
 
     def test_safetensors_reader_matches_torch_bin(self):
         from_safetensors = read_safetensors(FIXTURE / "hf" / "model.safetensors")

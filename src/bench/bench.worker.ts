@@ -1,0 +1,95 @@
+/**
+ * The bench page's module worker: onnxruntime-web runs here as in the app (on the main thread of
+ * a production build multithreaded ORT hangs). One worker per backend and thread count, since
+ * ORT reads env.wasm.numThreads once, when it initialises.
+ */
+import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { parseModelConfig, type ModelConfig } from '../mae/config';
+import { prepareImage, type PreparedImage } from '../mae/pipeline';
+import { MaeRunner } from '../runtime/maeRunner';
+import { readModelBytes } from '../runtime/modelBytes';
+import type { Backend, Envelope, WorkerReply, WorkerRequest } from './protocol';
+import { reconstructPrepared, syntheticPhoto, timeReconstructions } from './workload';
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<Envelope<WorkerRequest>>) => void) | null;
+  postMessage(message: Envelope<WorkerReply>, transfer: Transferable[]): void;
+  location: { href: string };
+}
+const scope = self as unknown as WorkerScope;
+
+interface Loaded {
+  runner: MaeRunner;
+  config: ModelConfig;
+  prepared: PreparedImage;
+}
+let loaded: Loaded | undefined;
+
+async function fetchBytes(url: URL): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function load(modelUrl: string, backend: Backend, threads: number): Promise<Loaded> {
+  // The plain WASM build runs the CPU path 2.5x faster than the JSEP/WebGPU one: load only the
+  // build the backend needs, as the app does.
+  const ort =
+    backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  ort.env.logLevel = 'error';
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths =
+    backend === 'webgpu'
+      ? { mjs: webgpuMjsUrl, wasm: webgpuWasmUrl }
+      : { mjs: wasmMjsUrl, wasm: wasmWasmUrl };
+  ort.env.wasm.numThreads = threads;
+  const folder = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, scope.location.href);
+  const configBytes = await fetchBytes(new URL('config.json', folder));
+  const config = parseModelConfig(JSON.parse(new TextDecoder().decode(configBytes)));
+  const bytes = await readModelBytes(config, (file) => fetchBytes(new URL(file.path, folder)));
+  const runner = await MaeRunner.create(ort, bytes, config, { executionProviders: [backend] });
+  return { runner, config, prepared: prepareImage(syntheticPhoto(), config) };
+}
+
+function requireLoaded(): Loaded {
+  if (!loaded) throw new Error('no model loaded');
+  return loaded;
+}
+
+async function handle(request: WorkerRequest): Promise<[WorkerReply, Transferable[]]> {
+  switch (request.type) {
+    case 'load': {
+      const started = performance.now();
+      loaded = await load(request.modelUrl, request.backend, request.threads);
+      const loadMs = performance.now() - started;
+      return [{ type: 'loaded', imageSize: loaded.config.imageSize, loadMs }, []];
+    }
+    case 'time': {
+      const { runner, config } = requireLoaded();
+      const samples = await timeReconstructions(runner, config, syntheticPhoto(), request);
+      return [{ type: 'timed', samples }, []];
+    }
+    case 'views': {
+      const { runner, config, prepared } = requireLoaded();
+      const { views } = await reconstructPrepared(runner, config, prepared, request.maskRatio, request.seed);
+      const transfer = Object.values(views).map((view: Uint8ClampedArray) => view.buffer);
+      return [{ type: 'views', views }, transfer];
+    }
+  }
+}
+
+// One request at a time: the page waits for each reply before it sends the next.
+scope.onmessage = (event) => {
+  const { id, ...request } = event.data;
+  handle(request).then(
+    ([reply, transfer]) => scope.postMessage({ ...reply, id }, transfer),
+    (error: unknown) =>
+      scope.postMessage(
+        { type: 'error', message: error instanceof Error ? error.message : String(error), id },
+        [],
+      ),
+  );
+};

@@ -1,0 +1,67 @@
+/** Messages between the bench page and its worker, and what the page hands back to `npm run bench`. */
+import type { Views } from '../mae/views';
+import type { StepTimes } from './workload';
+
+export type Backend = 'wasm' | 'webgpu';
+
+/** What the browser says about its WebGPU adapter (GPUAdapterInfo, plus the fallback flag). */
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software (CPU) implementation such as SwiftShader: correct, but no measure of GPU speed. */
+  isFallbackAdapter: boolean;
+}
+
+export type WorkerRequest =
+  | { type: 'load'; modelUrl: string; backend: Backend; threads: number }
+  | { type: 'time'; warmup: number; iterations: number; maskRatio: number }
+  | { type: 'views'; maskRatio: number; seed: number };
+
+export type WorkerReply =
+  | { type: 'loaded'; imageSize: number; loadMs: number }
+  | { type: 'timed'; samples: StepTimes[] }
+  | { type: 'views'; views: Views }
+  | { type: 'error'; message: string };
+
+/** Every message carries the id of the request it belongs to. */
+export type Envelope<T> = T & { id: number };
+
+export interface MeasureRequest {
+  /** Folder URL with config.json and the graphs, relative to the page. */
+  modelUrl: string;
+  backend: Backend;
+  threads: number;
+  warmup: number;
+  iterations: number;
+  maskRatio: number;
+}
+
+export interface Measurement {
+  /** Fetching the files and creating the sessions. */
+  loadMs: number;
+  samples: StepTimes[];
+}
+
+/** `window.maeBench`, the page's interface to the driver. */
+export interface BenchPageApi {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  userAgent: string;
+  adapter(): Promise<AdapterReport | null>;
+  measure(request: MeasureRequest): Promise<Measurement>;
+  /** Loads the model for the slider and shows its first views. */
+  openSlider(request: { modelUrl: string; threads: number }): Promise<void>;
+  /**
+   * Milliseconds from each slider input event to the frame that shows its views, and the error
+   * that stopped the slider, if any.
+   */
+  slider(): { latencies: number[]; error?: string };
+}
+
+declare global {
+  interface Window {
+    maeBench: BenchPageApi;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The measured unit of work, shared by the Node runs and the browser worker so both time the same
+ * code: decoded image -> preprocessing -> masking -> encoder + decoder -> the four RGBA views.
+ */
+import { patchDim, type ModelConfig } from '../mae/config';
+import type { Image8 } from '../mae/image';
+import { randomMasking, type Masking } from '../mae/masking';
+import { gatherRows } from '../mae/patches';
+import { prepareImage, type PreparedImage } from '../mae/pipeline';
+import { composeViews, denormalizePerPatch, type Views } from '../mae/views';
+import type { MaeRunner } from '../runtime/maeRunner';
+import { median } from './stats';
+
+/**
+ * A decoded 4:3 camera-sized frame, as the app gets it from createImageBitmap, so that the
+ * resize and crop to the model's size are part of the measured preprocessing.
+ */
+export const INPUT_WIDTH = 640;
+export const INPUT_HEIGHT = 480;
+
+/**
+ * Deterministic RGBA pixels (smooth gradients with some texture). Run time does not depend on
+ * the content; fixed content lets runtimes be compared output for output.
+ */
+export function syntheticPhoto(width = INPUT_WIDTH, height = INPUT_HEIGHT): Image8 {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const texture = 40 * Math.sin(x * 0.07) * Math.cos(y * 0.05);
+      data[i] = (255 * x) / width + texture;
+      data[i + 1] = (255 * y) / height - texture;
+      data[i + 2] = 128 + 90 * Math.sin((x + y) * 0.02);
+      data[i + 3] = 255;
+    }
+  }
+  return { width, height, data };
+}
+
+export interface StepTimes {
+  /** Preprocessing (resize, crop, normalise, patchify) and masking with the gather of visible rows. */
+  preMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  /** Prediction to the four RGBA views. */
+  postMs: number;
+  totalMs: number;
+}
+
+export interface Reconstruction {
+  masking: Masking;
+  /** `[N, P*P*3]` in normalised image space. */
+  pred: Float32Array;
+  views: Views;
+  maskMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  postMs: number;
+}
+
+export interface ExtraFetches {
+  attentions?: boolean;
+  predPerLayer?: boolean;
+}
+
+/** Masking, the two graphs and the views for an already prepared image (what a slider move costs). */
+export async function reconstructPrepared(
+  runner: MaeRunner,
+  config: ModelConfig,
+  prepared: PreparedImage,
+  maskRatio: number,
+  seed: number,
+  extras: ExtraFetches = {},
+): Promise<Reconstruction> {
+  const started = performance.now();
+  const masking = randomMasking(config.numPatches, maskRatio, seed);
+  const visiblePatches = gatherRows(prepared.patches, patchDim(config), masking.idsKeep); // [K, P*P*3]
+  const maskMs = performance.now() - started;
+  const run = await runner.run({
+    visiblePatches,
+    idsKeep: masking.idsKeep,
+    idsRestore: masking.idsRestore,
+    ...extras,
+  });
+  const postStarted = performance.now();
+  // norm_pix_loss models predict each patch normalised by its own statistics; the app shows
+  // them with the input patch's mean and variance, so that is part of the work too.
+  const pred = config.normPixLoss
+    ? denormalizePerPatch(run.pred, prepared.patches, patchDim(config))
+    : run.pred;
+  const views = composeViews(prepared.image, pred, masking.mask, config);
+  return {
+    masking,
+    pred,
+    views,
+    maskMs,
+    encoderMs: run.encoderMs,
+    decoderMs: run.decoderMs,
+    postMs: performance.now() - postStarted,
+  };
+}
+
+/** One end-to-end reconstruction from a decoded image, timed by stage. */
+export async function timedReconstruction(
+  runner: MaeRunner,
+  config: ModelConfig,
+  decoded: Image8,
+  maskRatio: number,
+  seed: number,
+  extras: ExtraFetches = {},
+): Promise<StepTimes> {
+  const started = performance.now();
+  const prepared = prepareImage(decoded, config);
+  const prepareMs = performance.now() - started;
+  const run = await reconstructPrepared(runner, config, prepared, maskRatio, seed, extras);
+  return {
+    preMs: prepareMs + run.maskMs,
+    encoderMs: run.encoderMs,
+    decoderMs: run.decoderMs,
+    postMs: run.postMs,
+    totalMs: performance.now() - started,
+  };
+}
+
+export interface LoopOptions {
+  /** Untimed runs first: they pay for allocations, weight pre-packing and JIT warm-up. */
+  warmup: number;
+  iterations: number;
+  maskRatio: number;
+  extras?: ExtraFetches;
+}
+
+/** `warmup` untimed runs, then `iterations` timed ones; run i uses mask seed i. */
+export async function timeReconstructions(
+  runner: MaeRunner,
+  config: ModelConfig,
+  decoded: Image8,
+  options: LoopOptions,
+): Promise<StepTimes[]> {
+  const samples: StepTimes[] = [];
+  for (let i = 0; i < options.warmup + options.iterations; i++) {
+    const times = await timedReconstruction(runner, config, decoded, options.maskRatio, i, options.extras);
+    if (i >= options.warmup) samples.push(times);
+  }
+  return samples;
+}
+
+/** Medians over the timed runs, per stage; `model_ms` is encoder + decoder of the same run. */
+export interface TimingSummary {
+  runs: number;
+  total_ms: number;
+  pre_ms: number;
+  encoder_ms: number;
+  decoder_ms: number;
+  post_ms: number;
+  model_ms: number;
+  /** Fastest and slowest timed run, end to end: how noisy the machine was. */
+  total_min_ms: number;
+  total_max_ms: number;
+}
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+export function summarize(samples: readonly StepTimes[]): TimingSummary {
+  const of = (pick: (s: StepTimes) => number) => round3(median(samples.map(pick)));
+  const totals = samples.map((s) => s.totalMs);
+  return {
+    runs: samples.length,
+    total_ms: of((s) => s.totalMs),
+    pre_ms: of((s) => s.preMs),
+    encoder_ms: of((s) => s.encoderMs),
+    decoder_ms: of((s) => s.decoderMs),
+    post_ms: of((s) => s.postMs),
+    model_ms: of((s) => s.encoderMs + s.decoderMs),
+    total_min_ms: round3(Math.min(...totals)),
+    total_max_ms: round3(Math.max(...totals)),
+  };
+}
