@@ -85,9 +85,10 @@ def normalize(pixels):  # [B, 3, S, S] in 0..255
     return (pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
 
 
-def make_batch(train, batch_size: int, cfg: MaeConfig, rng: random.Random, window: int):
+def make_batch(train, batch_size: int, cfg: MaeConfig, rng: random.Random, window: int, min_scale: float):
     """window == grid: whole images; else a random window x window patch window of each crop."""
-    imgs = torch.cat([random_resized_crop(photo, cfg.image_size, rng) for _, photo in rng.sample(train, batch_size)])
+    crops = [random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0)) for _, photo in rng.sample(train, batch_size)]
+    imgs = torch.cat(crops)
     if window == cfg.grid_size:
         return normalize(imgs), None
     row0, col0 = rng.randint(0, cfg.grid_size - window), rng.randint(0, cfg.grid_size - window)
@@ -145,6 +146,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--mask-ratio", type=float, default=0.75)
+    parser.add_argument("--min-crop-scale", type=float, default=0.35, help="smallest crop area, as a fraction of the photo")
     parser.add_argument("--embed-dim", type=int, default=256)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--num-heads", type=int, default=8)
@@ -187,7 +189,7 @@ def main():
     for step in range(total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
         batch_size = args.window_batch if step < args.window_steps else args.full_batch
-        imgs, positions = make_batch(train, batch_size, cfg, rng, window)
+        imgs, positions = make_batch(train, batch_size, cfg, rng, window, args.min_crop_scale)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, total, args.warmup, args.lr, args.min_lr)
         loss = model.loss(imgs, args.mask_ratio, positions)
