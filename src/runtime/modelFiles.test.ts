@@ -73,7 +73,7 @@ describe('config.json', () => {
       imageSize: 224,
     });
     await expect(fetchModelConfig('http://x/none/config.json', fetchImpl)).rejects.toThrow(
-      'http://x/none/config.json: HTTP 404',
+      'http://x/none/config.json does not exist (HTTP 404)',
     );
   });
 });

@@ -79,6 +79,9 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
       ],
     }),
     fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
+    fetchModelFromUrl: async () => {
+      throw new TypeError('Failed to fetch');
+    },
     readLocalModel: async () => {
       throw new Error('not used');
     },
