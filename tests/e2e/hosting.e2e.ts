@@ -3,7 +3,8 @@
  * with the headers public/_headers ships and once with none, plus a second loopback origin that
  * serves the model with and without CORS.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -97,19 +98,27 @@ let withHeaders: string;
 let withoutHeaders: string;
 let modelOrigin: string;
 let bundledConfigText: string;
+/** A copy of the bundled model whose config.json records wrong SHA-256 values. */
+let tamperedFolder: string;
 
 beforeAll(async () => {
   buildDist();
   const rules = parseHeadersFile(readFileSync(join(dist, '_headers'), 'utf8'));
   const modelFolder = join(dist, 'models', 'mae-small');
   bundledConfigText = readFileSync(join(modelFolder, 'config.json'), 'utf8');
+  tamperedFolder = mkdtempSync(join(tmpdir(), 'mae-lens-tampered-'));
+  cpSync(modelFolder, tamperedFolder, { recursive: true });
+  const tampered = JSON.parse(bundledConfigText);
+  for (const file of Object.values(tampered.files) as { sha256?: string }[]) file.sha256 = '0'.repeat(64);
+  writeFileSync(join(tamperedFolder, 'config.json'), JSON.stringify(tampered));
   const sites = await Promise.all([
     listen({ mounts: { [SUB_PATH]: dist }, rules }),
     listen({ mounts: { [SUB_PATH]: dist } }),
     listen({
-      mounts: { '/cors/': modelFolder, '/no-cors/': modelFolder },
+      mounts: { '/cors/': modelFolder, '/no-cors/': modelFolder, '/tampered/': tamperedFolder },
       mountHeaders: {
         '/cors/': { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
+        '/tampered/': { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
       },
     }),
   ]);
@@ -121,6 +130,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const server of servers) server.close();
+  if (tamperedFolder) rmSync(tamperedFolder, { recursive: true, force: true });
 });
 
 /** A fresh context per test: its own Cache API, service workers and console. */
@@ -210,6 +220,14 @@ describe('a model from another origin', () => {
     ).toBeGreaterThan(0);
     expect(new URL(page.url()).searchParams.get('model')).toBe(configUrl);
     expect(errors).toEqual([]);
+
+    // Files that do not match config.json's SHA-256 are refused; the model from the URL keeps running.
+    await page.getByRole('textbox', { name: 'Load from URL' }).fill(`${modelOrigin}/tampered/config.json`);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await page.getByRole('alert').getByText('SHA-256 mismatch').waitFor();
+    await page.getByRole('slider', { name: 'Mask ratio' }).fill('60');
+    await viewsReady(page);
+    expect(new URL(page.url()).searchParams.get('model')).toBe(configUrl);
     await context.close();
   });
 
