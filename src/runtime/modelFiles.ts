@@ -61,7 +61,7 @@ async function fetchOk(url: string, fetchImpl: typeof fetch): Promise<Response> 
       : '';
     throw new ModelFileError(
       `could not fetch ${url} from another origin: the server must send Access-Control-Allow-Origin ` +
-        `(or it is unreachable).${isolation}`,
+        `(or it is unreachable, or the page's Content-Security-Policy blocks it).${isolation}`,
       { cause: error },
     );
   }
