@@ -22,6 +22,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    files: ['public/coi-sw.js'],
+    languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
     // Pure math: importable from the worker, the UI and Node alike.
     files: ['src/mae/**/*.ts'],
     ignores: ['src/mae/**/*.test.ts'],

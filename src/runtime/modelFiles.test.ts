@@ -73,8 +73,20 @@ describe('config.json', () => {
       imageSize: 224,
     });
     await expect(fetchModelConfig('http://x/none/config.json', fetchImpl)).rejects.toThrow(
-      'http://x/none/config.json: HTTP 404',
+      'http://x/none/config.json does not exist (HTTP 404)',
     );
+  });
+
+  it('explains a fetch that fails on another origin as missing CORS', async () => {
+    vi.stubGlobal('location', new URL('http://app.test/mae-lens/'));
+    try {
+      const refused: typeof fetch = () => Promise.reject(new TypeError('Failed to fetch'));
+      await expect(fetchModelConfig('http://models.test/m/config.json', refused)).rejects.toThrow(
+        'could not fetch http://models.test/m/config.json from another origin: the server must send Access-Control-Allow-Origin',
+      );
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -38,12 +38,43 @@ export function parseConfigText(text: string, fileName: string): ModelConfig {
   }
 }
 
+function isCrossOrigin(url: string): boolean {
+  const page = globalThis.location?.origin;
+  return page !== undefined && new URL(url, globalThis.location.href).origin !== page;
+}
+
+/**
+ * fetch, with errors that say what to fix: fetch rejects with a bare TypeError when CORS blocks
+ * a response, and a 404 should name the file that is missing.
+ */
+async function fetchOk(url: string, fetchImpl: typeof fetch): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchImpl(url);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    if (!isCrossOrigin(url))
+      throw new ModelFileError(`could not fetch ${url}: ${error.message}`, { cause: error });
+    // With COEP require-corp even a no-cors fetch would be blocked: CORS is the only way in.
+    const isolation = globalThis.crossOriginIsolated
+      ? ' This page is cross-origin isolated (COEP require-corp), so the model host must allow CORS.'
+      : '';
+    throw new ModelFileError(
+      `could not fetch ${url} from another origin: the server must send Access-Control-Allow-Origin ` +
+        `(or it is unreachable, or the page's Content-Security-Policy blocks it).${isolation}`,
+      { cause: error },
+    );
+  }
+  if (response.status === 404) throw new ModelFileError(`${url} does not exist (HTTP 404).`);
+  if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
 export async function fetchModelConfig(
   configUrl: string,
   fetchImpl: typeof fetch = fetch,
 ): Promise<ModelConfig> {
-  const response = await fetchImpl(configUrl);
-  if (!response.ok) throw new ModelFileError(`${configUrl}: HTTP ${response.status}`);
+  const response = await fetchOk(configUrl, fetchImpl);
   return parseConfigText(await response.text(), configUrl);
 }
 
@@ -139,8 +170,7 @@ async function fetchOneFile(
       await cache?.delete(key);
     }
   }
-  const response = await fetchImpl(url);
-  if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status}`);
+  const response = await fetchOk(url, fetchImpl);
   const bytes = await readWithProgress(response, file.bytes ?? null, onChunk);
   await verifyModelFile(bytes, file, url);
   if (cache && file.sha256) {

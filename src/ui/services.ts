@@ -1,15 +1,24 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { fetchModelBytes, fetchModelConfig, readLocalModel } from '../runtime/modelFiles';
+import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { sampleUrl } from './samples';
-import type { AppServices } from './store';
+import type { AppServices, LoadedModel } from './store';
 
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response;
+}
+
+async function fetchModelFromUrl(
+  configUrl: string,
+  onProgress: (progress: ByteProgress) => void,
+): Promise<LoadedModel> {
+  const config = await fetchModelConfig(configUrl);
+  const bytes = await fetchModelBytes(configUrl, config, onProgress);
+  return { config, bytes };
 }
 
 export function createBrowserServices(client: InferenceClient): AppServices {
@@ -19,12 +28,10 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       const response = await fetchOk(`${base}models/index.json`);
       return parseModelIndex(await response.json());
     },
-    async fetchModel(entry, onProgress) {
-      const configUrl = `${base}${entry.config}`;
-      const config = await fetchModelConfig(configUrl);
-      const bytes = await fetchModelBytes(configUrl, config, onProgress);
-      return { config, bytes };
+    fetchModel(entry, onProgress) {
+      return fetchModelFromUrl(`${base}${entry.config}`, onProgress);
     },
+    fetchModelFromUrl,
     readLocalModel,
     startModel({ config, bytes }, executionProvider) {
       return client.load(config, bytes, executionProvider);

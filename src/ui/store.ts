@@ -11,6 +11,7 @@ import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from '../m
 import type { MaeModelBytes } from '../runtime/maeRunner';
 import type { ByteProgress } from '../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
+import { modelConfigUrl } from '../runtime/modelSource';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
@@ -25,6 +26,8 @@ export interface LoadedModel {
 export interface AppServices {
   loadModelIndex(): Promise<ModelIndex>;
   fetchModel(entry: ModelIndexEntry, onProgress: (progress: ByteProgress) => void): Promise<LoadedModel>;
+  /** A model whose config.json is at an absolute URL, possibly on another origin. */
+  fetchModelFromUrl(configUrl: string, onProgress: (progress: ByteProgress) => void): Promise<LoadedModel>;
   readLocalModel(files: File[]): Promise<LoadedModel>;
   /** Hands the model to the inference worker. */
   startModel(model: LoadedModel, executionProvider: ExecutionProviderPreference): Promise<BackendInfo>;
@@ -37,7 +40,9 @@ export interface AppServices {
 export type ImageSource =
   { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
 
-export type ModelChoice = { kind: 'bundled'; id: string } | { kind: 'local'; name: string };
+/** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
+export type ModelChoice =
+  { kind: 'bundled'; id: string } | { kind: 'local'; name: string } | { kind: 'url'; spec: string };
 
 export type ModelStatus = 'none' | 'downloading' | 'starting' | 'ready' | 'failed';
 
@@ -85,6 +90,8 @@ export interface AppActions {
   newMask(): void;
   selectModel(id: string): Promise<void>;
   loadLocalModel(files: File[]): Promise<void>;
+  /** A config.json URL or hf:OWNER/REPO[@REVISION]. */
+  loadModelFromUrl(spec: string): Promise<void>;
   showError(message: string): void;
   dismissError(): void;
 }
@@ -277,12 +284,24 @@ export function createAppStore(services: AppServices): AppStore {
           return;
         }
         set({ models: index.models });
-        const requested = index.models.find((m) => m.id === url.model)?.id;
-        const modelId = requested ?? index.default;
-        if (modelId === null) {
-          set({ modelStatus: 'none', error: 'This build has no models. Use “Load your own” to pick one.' });
-        } else {
-          await get().selectModel(modelId);
+        if (url.model !== undefined && modelConfigUrl(url.model) !== null) {
+          await get().loadModelFromUrl(url.model);
+        }
+        if (get().modelStatus !== 'ready') {
+          // No model from another origin, or it failed: a bundled one keeps the page working, and
+          // the failure stays on screen.
+          const failure = get().error;
+          const requested = index.models.find((m) => m.id === url.model)?.id;
+          const modelId = requested ?? index.default;
+          if (modelId === null) {
+            set({
+              modelStatus: 'none',
+              error: failure ?? 'This build has no models. Use “Load your own” to pick one.',
+            });
+          } else {
+            await get().selectModel(modelId);
+            if (failure !== null && get().error === null) set({ error: failure });
+          }
         }
         await image;
       },
@@ -328,6 +347,22 @@ export function createAppStore(services: AppServices): AppStore {
       loadLocalModel(files) {
         const name = files.find((f) => f.name.endsWith('.json'))?.name ?? 'your model';
         return switchModel({ kind: 'local', name }, () => services.readLocalModel(files));
+      },
+
+      loadModelFromUrl(spec) {
+        const configUrl = modelConfigUrl(spec);
+        if (configUrl === null) {
+          return Promise.resolve(
+            set({
+              error: `"${spec}" is neither an http(s) URL of a config.json nor hf:OWNER/REPO[@REVISION].`,
+            }),
+          );
+        }
+        return switchModel({ kind: 'url', spec: spec.trim() }, (version) =>
+          services.fetchModelFromUrl(configUrl, (progress) => {
+            if (get().modelVersion === version) set({ progress });
+          }),
+        );
       },
 
       showError(message) {

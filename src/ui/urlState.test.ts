@@ -14,6 +14,13 @@ describe('URL state', () => {
     expect(parseUrlState('?ratio=0&seed=4294967295')).toEqual({ ratio: 0, seed: 4294967295 });
   });
 
+  it('round-trips a model from a URL or the Hugging Face Hub, and drops other schemes', () => {
+    for (const model of ['https://cdn.example/m/config.json?v=2', 'hf:meta/mae-base@main']) {
+      expect(parseUrlState(formatUrlState({ model }))).toEqual({ model });
+    }
+    expect(parseUrlState(`?model=${encodeURIComponent('javascript:alert(1)')}`)).toEqual({});
+  });
+
   it('keeps an execution provider override, and leaves auto out', () => {
     expect(parseUrlState('?ep=webgpu')).toEqual({ ep: 'webgpu' });
     expect(parseUrlState('?ep=cuda')).toEqual({});

@@ -1,6 +1,9 @@
+import { isRemoteModelSpec } from '../runtime/modelSource';
+
 /**
  * What the query string holds so that a link reproduces the view: ?sample=cat&ratio=75&seed=1&model=mae-small
- * (and, for testing or benchmarks, &ep=wasm or &ep=webgpu).
+ * (and, for testing or benchmarks, &ep=wasm or &ep=webgpu). `model` is a bundled model's id, a
+ * config.json URL or hf:OWNER/REPO[@REVISION].
  * Unknown or malformed values are dropped (the app falls back to its defaults for them).
  */
 
@@ -22,6 +25,9 @@ export interface UrlState {
   ep?: (typeof EXECUTION_PROVIDERS)[number];
 }
 
+/** Long enough for any hub URL with a commit hash, short enough to refuse junk. */
+const MAX_MODEL_URL_LENGTH = 2000;
+
 function integerIn(text: string | null, min: number, max: number): number | undefined {
   if (text === null || !/^\d+$/.test(text)) return undefined;
   const value = Number(text);
@@ -32,13 +38,18 @@ function name(text: string | null): string | undefined {
   return text !== null && /^[\w.-]{1,100}$/.test(text) ? text : undefined;
 }
 
+function modelParam(text: string | null): string | undefined {
+  if (text !== null && text.length <= MAX_MODEL_URL_LENGTH && isRemoteModelSpec(text)) return text;
+  return name(text);
+}
+
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
   const state: UrlState = {};
   const sample = name(params.get('sample'));
   const ratio = integerIn(params.get('ratio'), 0, MAX_MASK_PERCENT);
   const seed = integerIn(params.get('seed'), 0, MAX_SEED);
-  const model = name(params.get('model'));
+  const model = modelParam(params.get('model'));
   const ep = EXECUTION_PROVIDERS.find((value) => value === params.get('ep'));
   if (sample !== undefined) state.sample = sample;
   if (ratio !== undefined) state.ratio = ratio;

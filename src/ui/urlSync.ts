@@ -5,6 +5,7 @@ export function urlStateOf(state: AppState): UrlState {
   const url: UrlState = { ratio: state.maskPercent, seed: state.seed };
   if (state.source?.kind === 'sample') url.sample = state.source.sampleId;
   if (state.model?.kind === 'bundled') url.model = state.model.id;
+  if (state.model?.kind === 'url') url.model = state.model.spec;
   if (state.executionProvider !== 'auto') url.ep = state.executionProvider;
   return url;
 }

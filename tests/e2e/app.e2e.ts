@@ -3,44 +3,18 @@
  * through playwright-core. Needs /usr/bin/chromium (apt-get install chromium) and a model in
  * models/ (the bundled mae-small).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resizeShorterSideAndCenterCrop } from '../../src/mae/image';
 import { lenKeep } from '../../src/mae/masking';
 import { patchIndexOfPixels } from '../../src/mae/views';
 import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { buildDist, freePort, launchChromium, root, vite, viewsReady as viewsReadyOn } from './harness';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const vite = `${root}node_modules/vite/bin/vite.js`;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEW_NAMES = ['Original', 'Masked', 'Reconstruction', 'Reconstruction + visible'] as const;
-/** The first visit downloads and compiles the model on a possibly busy machine. */
-const READY_TIMEOUT_MS = 150_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
-      );
-    });
-  });
-}
 
 async function waitForServer(url: string, preview: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -65,17 +39,8 @@ let model: ModelIndexEntry;
 const consoleErrors: string[] = [];
 const requests: string[] = [];
 
-/** Waits until the views show the current inputs (aria-busy="false" with a result on screen). */
-async function viewsReady(on: Page = page): Promise<void> {
-  await on.waitForFunction(
-    () => {
-      const region = document.querySelector('[aria-label="Views"]');
-      const stats = document.querySelector('[aria-label="Run statistics"]')?.textContent ?? '';
-      return region?.getAttribute('aria-busy') === 'false' && /K = \d+/.test(stats);
-    },
-    null,
-    { timeout: READY_TIMEOUT_MS },
-  );
+function viewsReady(on: Page = page): Promise<void> {
+  return viewsReadyOn(on);
 }
 
 type ViewPixels = Record<(typeof VIEW_NAMES)[number], Uint8Array>;
@@ -173,12 +138,7 @@ function testPng(width: number, height: number): { png: Buffer; rgba: Uint8Array
 }
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: 'production' },
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+  buildDist();
 
   const port = await freePort();
   baseUrl = `http://localhost:${port}/`;
@@ -192,12 +152,7 @@ beforeAll(async () => {
   if (!entry) throw new Error('the build lists no default model');
   model = entry;
 
-  // launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   context.on('request', (request) => requests.push(request.url()));
   page = await context.newPage();

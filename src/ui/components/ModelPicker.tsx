@@ -2,8 +2,9 @@ import { useId } from 'react';
 import { formatBytes, formatParameters } from '../format';
 import { useAppStore, type AppState } from '../store';
 
-/** The select's value while a model from disk runs; never a bundled model's id (those are folder names). */
+/** The select's values while a model from disk or a URL runs; never a bundled model's id (those are folder names). */
 const LOCAL_VALUE = '(your model)';
+const URL_VALUE = '(model from URL)';
 
 function statusText(state: AppState): string {
   const { modelStatus, progress, backend } = state;
@@ -27,18 +28,61 @@ function statusText(state: AppState): string {
   }
 }
 
+function UrlForm() {
+  const id = useId();
+  const loadModelFromUrl = useAppStore((s) => s.loadModelFromUrl);
+  return (
+    <form
+      className="model-picker__url"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const spec = String(new FormData(event.currentTarget).get('model-url') ?? '').trim();
+        if (spec) void loadModelFromUrl(spec);
+      }}
+    >
+      <label htmlFor={id}>Load from URL</label>
+      {/* type="text": hf:OWNER/REPO is not a URL the browser's own check accepts. */}
+      <input
+        id={id}
+        name="model-url"
+        type="text"
+        inputMode="url"
+        spellCheck={false}
+        placeholder="https://…/config.json or hf:OWNER/REPO"
+      />
+      <button type="submit" className="button">
+        Load
+      </button>
+    </form>
+  );
+}
+
+/** Threads need cross-origin isolation, which only the host's headers (or coi-sw.js) give. */
+function IsolationNotice() {
+  const backend = useAppStore((s) => s.backend);
+  if (!backend || backend.crossOriginIsolated) return null;
+  return (
+    <p className="hint model-picker__isolation">
+      Not cross-origin isolated: {backend.threads} thread{backend.threads === 1 ? '' : 's'}. The host does not
+      send the COOP/COEP headers that multithreading needs.
+    </p>
+  );
+}
+
 export function ModelPicker() {
   const id = useId();
   const models = useAppStore((s) => s.models);
   const model = useAppStore((s) => s.model);
   const localName = useAppStore((s) => (s.model?.kind === 'local' ? (s.config?.name ?? s.model.name) : null));
+  const urlName = useAppStore((s) => (s.model?.kind === 'url' ? (s.config?.name ?? s.model.spec) : null));
   const progress = useAppStore((s) => s.progress);
   const modelStatus = useAppStore((s) => s.modelStatus);
   const loading = modelStatus === 'downloading' || modelStatus === 'starting';
   const status = useAppStore(statusText);
   const selectModel = useAppStore((s) => s.selectModel);
   const loadLocalModel = useAppStore((s) => s.loadLocalModel);
-  const value = model?.kind === 'bundled' ? model.id : model?.kind === 'local' ? LOCAL_VALUE : '';
+  const value =
+    model?.kind === 'bundled' ? model.id : model?.kind === 'local' ? LOCAL_VALUE : model ? URL_VALUE : '';
   const entry = model?.kind === 'bundled' ? models.find((m) => m.id === model.id) : undefined;
   return (
     <div className="model-picker">
@@ -57,6 +101,11 @@ export function ModelPicker() {
             {localName} (from your disk)
           </option>
         )}
+        {urlName !== null && (
+          <option value={URL_VALUE} disabled>
+            {urlName} (from URL)
+          </option>
+        )}
       </select>
       {entry && (
         <p className="model-picker__meta">
@@ -69,6 +118,7 @@ export function ModelPicker() {
         <span className={`status-dot status-dot--${modelStatus}`} aria-hidden="true" />
         {status}
       </p>
+      <IsolationNotice />
       {loading && (
         <progress
           className="model-picker__progress"
@@ -94,6 +144,7 @@ export function ModelPicker() {
         </label>
         <p className="hint">Pick a config.json with its encoder and decoder .onnx files.</p>
       </div>
+      <UrlForm />
     </div>
   );
 }

@@ -79,6 +79,9 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
       ],
     }),
     fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
+    fetchModelFromUrl: async () => {
+      throw new Error('not used');
+    },
     readLocalModel: async () => {
       throw new Error('not used');
     },
@@ -282,5 +285,27 @@ describe('errors', () => {
       'Could not load the model: encoder.onnx: SHA-256 mismatch',
     );
     expect(views()).toHaveAttribute('aria-busy', 'false');
+  });
+
+  it('runs the bundled model when the link’s model from another origin fails, and keeps the reason on screen', async () => {
+    const { store } = setup(undefined, {
+      fetchModelFromUrl: async (configUrl) => {
+        throw new Error(`could not fetch ${configUrl} from another origin`);
+      },
+    });
+    await act(() => store.getState().start({ model: 'hf:someone/mae-base' }));
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'could not fetch https://huggingface.co/someone/mae-base/resolve/main/config.json from another origin',
+    );
+    expect(store.getState().model).toEqual({ kind: 'bundled', id: 'test' });
+    expect(store.getState().modelStatus).toBe('ready');
+  });
+
+  it('says when the page is not cross-origin isolated and how many threads it uses', async () => {
+    const { store } = setup(undefined, {
+      startModel: async () => ({ executionProvider: 'wasm', threads: 1, crossOriginIsolated: false }),
+    });
+    await start(store);
+    expect(screen.getByText(/Not cross-origin isolated: 1 thread\./)).toBeInTheDocument();
   });
 });

@@ -1,0 +1,63 @@
+/**
+ * What the e2e files share: building dist/, a free loopback port, Debian's Chromium through
+ * playwright-core, and waiting for the views to show a finished reconstruction.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const vite = `${root}node_modules/vite/bin/vite.js`;
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** The first visit downloads and compiles the model on a possibly busy machine. */
+export const READY_TIMEOUT_MS = 150_000;
+
+/** `vite build` into dist/. */
+export function buildDist(): void {
+  const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production' },
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
+      );
+    });
+  });
+}
+
+/** launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Waits until the views show the current inputs (aria-busy="false" with a result on screen). */
+export async function viewsReady(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const region = document.querySelector('[aria-label="Views"]');
+      const stats = document.querySelector('[aria-label="Run statistics"]')?.textContent ?? '';
+      return region?.getAttribute('aria-busy') === 'false' && /K = \d+/.test(stats);
+    },
+    null,
+    { timeout: READY_TIMEOUT_MS },
+  );
+}
