@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from '../../src/cli/bench/browser';
+import { CHROMIUM } from '../../src/cli/chromium';
 import type { BenchResult, RuntimeRun } from '../../src/cli/bench/report';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,19 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const vite = `${root}node_modules/vite/bin/vite.js`;
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The first visit downloads and compiles the model on a possibly busy machine. */
 export const READY_TIMEOUT_MS = 150_000;
 
@@ -46,7 +38,7 @@ export async function freePort(): Promise<number> {
 
 /** launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS] });
 }
 
 /** Waits until the views show the current inputs (aria-busy="false" with a result on screen). */

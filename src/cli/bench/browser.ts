@@ -9,21 +9,10 @@ import { join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type Connect, type Plugin, type PreviewServer } from 'vite';
 import type { AdapterReport, Measurement, MeasureRequest } from '../../bench/protocol';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** The flags of the project's browser tests (shared/notes/platform-notes.md), plus WebGPU. */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Exposes navigator.gpu headless; without a GPU the adapter is SwiftShader (software).
-  '--enable-unsafe-webgpu',
-];
+// --enable-unsafe-webgpu exposes navigator.gpu headless; without a GPU the adapter is SwiftShader.
+const BENCH_FLAGS = [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu'];
 
 const MODELS_PREFIX = '/bench-models/';
 
@@ -103,7 +92,7 @@ export class BenchBrowser {
     let browser: Browser | undefined;
     try {
       const { port } = server.httpServer.address() as AddressInfo;
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BENCH_FLAGS });
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));

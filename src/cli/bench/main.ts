@@ -22,7 +22,8 @@ import {
 import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../../mae/config';
 import { lenKeep } from '../../mae/masking';
 import { readNodeModel } from '../model';
-import { BenchBrowser, CHROMIUM } from './browser';
+import { CHROMIUM } from '../chromium';
+import { BenchBrowser } from './browser';
 import {
   PYTHON,
   referenceRun,
