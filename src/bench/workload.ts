@@ -7,7 +7,7 @@ import type { Image8 } from '../mae/image';
 import { randomMasking, type Masking } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
 import { prepareImage, type PreparedImage } from '../mae/pipeline';
-import { composeViews, denormalizePerPatch, type Views } from '../mae/views';
+import { composeViews, predictionInImageSpace, type Views } from '../mae/views';
 import type { MaeRunner } from '../runtime/maeRunner';
 import { median } from './stats';
 
@@ -83,11 +83,8 @@ export async function reconstructPrepared(
     ...extras,
   });
   const postStarted = performance.now();
-  // norm_pix_loss models predict each patch normalised by its own statistics; the app shows
-  // them with the input patch's mean and variance, so that is part of the work too.
-  const pred = config.normPixLoss
-    ? denormalizePerPatch(run.pred, prepared.patches, patchDim(config))
-    : run.pred;
+  // The app also brings norm_pix_loss predictions back to image space: part of the work.
+  const pred = predictionInImageSpace(run.pred, prepared.patches, config); // [N, P*P*3]
   const views = composeViews(prepared.image, pred, masking.mask, config);
   return {
     masking,

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { meanColorFill, interpolationFill, maskedMetrics } from '../mae/metrics';
 import { randomMasking } from '../mae/masking';
-import { predictionToPixels } from '../mae/views';
+import { predictionInImageSpace, predictionToPixels } from '../mae/views';
 import { IMAGE_EXTENSIONS, readImage } from './images';
 import { loadNodeModel, prepareImage } from './model';
 
@@ -48,7 +48,9 @@ export async function evaluate(
       const truth = input.image.data;
       const psnr = (pixels: ArrayLike<number>) =>
         maskedMetrics(truth, pixels, masking.mask, imageSize, patchSize).psnr;
-      scores.model.push(psnr(predictionToPixels(pred, model.config)));
+      scores.model.push(
+        psnr(predictionToPixels(predictionInImageSpace(pred, input.patches, model.config), model.config)),
+      );
       scores.meanFill.push(psnr(meanColorFill(truth, masking.mask, imageSize, patchSize)));
       scores.interpolation.push(psnr(interpolationFill(truth, masking.mask, imageSize, patchSize)));
     }

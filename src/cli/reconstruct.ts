@@ -11,7 +11,7 @@ import { composeFigure } from '../mae/figure';
 import { maskFromNoise, randomMasking, type Masking } from '../mae/masking';
 import { maskedMetrics } from '../mae/metrics';
 import { parseNpy, writeNpy } from '../mae/npy';
-import { composeViews, denormalizePerPatch, predictionToPixels } from '../mae/views';
+import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
 import { DEFAULT_MODEL, UsageError, parseRatio, parseSeed } from './args';
 import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
 import { loadNodeModel, prepareImage, type NodeModel } from './model';
@@ -194,19 +194,10 @@ async function reconstructOne(
   const { imageSize, patchSize, numPatches } = config;
   const input = prepareImage(await readImage(file), config);
   const run = await model.reconstruct(input.patches, masking);
-  // norm_pix_loss models predict each patch normalised by its own statistics; like upstream's
-  // visualisation, show them with the input patch's mean and variance.
-  const pred = config.normPixLoss
-    ? denormalizePerPatch(run.pred, input.patches, patchDim(config)) // [N, P*P*3]
-    : run.pred;
-  const views = composeViews(input.image, pred, masking.mask, config);
-  const metrics = maskedMetrics(
-    input.image.data,
-    predictionToPixels(pred, config),
-    masking.mask,
-    imageSize,
-    patchSize,
-  );
+  const pred = predictionInImageSpace(run.pred, input.patches, config); // [N, P*P*3]
+  const predicted = predictionToPixels(pred, config); // [S, S, 3]
+  const views = composeViewsFromPixels(input.image, predicted, masking.mask, patchSize);
+  const metrics = maskedMetrics(input.image.data, predicted, masking.mask, imageSize, patchSize);
   const figure = composeFigure({
     views: [
       { label: 'Original', rgba: views.original },

@@ -5,10 +5,12 @@ import { denormalize, normalize, toByte } from './normalize';
 import { patchify } from './patches';
 import {
   composeViews,
+  composeViewsFromPixels,
   denormalizePerPatch,
   maskedView,
   pastedView,
   patchIndexOfPixels,
+  predictionInImageSpace,
   predictionToPixels,
   reconstructionView,
 } from './views';
@@ -71,6 +73,13 @@ describe('views', () => {
     expect(rgb(reconstructionView(reconstruction, 4)).every((v) => v === 255)).toBe(true);
   });
 
+  it('composes the same views from pixels as from the prediction', () => {
+    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.sin(i) * 2);
+    expect(composeViewsFromPixels(image, predictionToPixels(pred, space), mask, 2)).toEqual(
+      composeViews(image, pred, mask, space),
+    );
+  });
+
   it('predictionToPixels clips to [0, 255]', () => {
     const pixels = predictionToPixels(new Float32Array(48).fill(100), space);
     expect(pixels.every((v) => v === 255)).toBe(true);
@@ -92,6 +101,13 @@ describe('denormalizePerPatch', () => {
     const scale = Math.sqrt(5 / 3 + 1e-6); // var of 1..4 with divisor 3
     expectClose(out.subarray(0, 4), [2.5 - scale, 2.5, 2.5 + scale, 2.5 + 2 * scale], 1e-5);
     expectClose(out.subarray(4), [10.005, 10.005, 10.005, 10.005], 1e-5); // sqrt(1e-6) = 1e-3
+  });
+
+  it('is applied by predictionInImageSpace only for norm_pix_loss models', () => {
+    const target = asFloat32(loadReference('target_patchified.npy'));
+    const normPix = asFloat32(loadReference('target_patchified_normpix.npy'));
+    expect(predictionInImageSpace(normPix, target, { normPixLoss: false, patchSize: 16 })).toBe(normPix);
+    expectClose(predictionInImageSpace(normPix, target, { normPixLoss: true, patchSize: 16 }), target, 2e-5);
   });
 
   it('inverts the norm_pix target of the fixture', () => {

@@ -84,6 +84,21 @@ export function denormalizePerPatch(pred: Float32Array, reference: Float32Array,
   return out;
 }
 
+/**
+ * The model's `pred` `[N, P*P*3]` in normalised image space, ready for predictionToPixels: as is
+ * for pixel-loss models; norm_pix_loss predictions get each patch's scale back from the input's
+ * own patch `patches` `[N, P*P*3]` (upstream's visualisation does the same).
+ */
+export function predictionInImageSpace(
+  pred: Float32Array,
+  patches: Float32Array,
+  config: { normPixLoss: boolean; patchSize: number },
+): Float32Array {
+  return config.normPixLoss
+    ? denormalizePerPatch(pred, patches, config.patchSize * config.patchSize * 3)
+    : pred;
+}
+
 function rgbaFrom(imageSize: number, pixel: (i: number, c: number) => number): Uint8ClampedArray {
   const pixels = imageSize * imageSize;
   const rgba = new Uint8ClampedArray(pixels * 4);
@@ -142,6 +157,25 @@ export interface Views {
   reconstructionPlusVisible: Uint8ClampedArray;
 }
 
+/**
+ * All four views from the reconstruction's pixels HWC `[S, S, 3]` (predictionToPixels), for
+ * callers that also score those pixels and should not compute them twice.
+ */
+export function composeViewsFromPixels(
+  image: RgbImage,
+  reconstruction: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  patchSize: number,
+): Views {
+  checkImage(image, image.width);
+  return {
+    original: originalView(image),
+    masked: maskedView(image, mask, patchSize),
+    reconstruction: reconstructionView(reconstruction, image.width),
+    reconstructionPlusVisible: pastedView(image, reconstruction, mask, patchSize),
+  };
+}
+
 /** All four views for one run. `pred` `[N, P*P*3]` must already be in normalised image space. */
 export function composeViews(
   image: RgbImage,
@@ -150,11 +184,5 @@ export function composeViews(
   space: PixelSpace,
 ): Views {
   checkImage(image, space.imageSize);
-  const reconstruction = predictionToPixels(pred, space);
-  return {
-    original: originalView(image),
-    masked: maskedView(image, mask, space.patchSize),
-    reconstruction: reconstructionView(reconstruction, space.imageSize),
-    reconstructionPlusVisible: pastedView(image, reconstruction, mask, space.patchSize),
-  };
+  return composeViewsFromPixels(image, predictionToPixels(pred, space), mask, space.patchSize);
 }

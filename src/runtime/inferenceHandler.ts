@@ -7,7 +7,7 @@ import { maskedMetrics } from '../mae/metrics';
 import { randomMasking } from '../mae/masking';
 import { normalize } from '../mae/normalize';
 import { gatherRows, patchify } from '../mae/patches';
-import { composeViews, denormalizePerPatch, predictionToPixels } from '../mae/views';
+import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
 import {
   assertNever,
   type BackendInfo,
@@ -67,11 +67,9 @@ export async function reconstruct(
     idsKeep: masking.idsKeep,
     idsRestore: masking.idsRestore,
   });
-  // norm_pix_loss models predict each patch normalised by its own statistics; the input's own
-  // patches give them back their scale, as upstream's visualisation does.
-  const pred = config.normPixLoss ? denormalizePerPatch(output.pred, patches, dim) : output.pred; // [N, P*P*3]
-  const views = composeViews(image, pred, masking.mask, config);
+  const pred = predictionInImageSpace(output.pred, patches, config); // [N, P*P*3]
   const predicted = predictionToPixels(pred, config); // [S, S, 3]
+  const views = composeViewsFromPixels(image, predicted, masking.mask, patchSize);
   const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
   return {
     views,
