@@ -23,7 +23,7 @@ export interface WorkerPort {
   terminate(): void;
 }
 
-export type ReconstructInput = Pick<ReconstructRequest, 'image' | 'maskRatio' | 'seed'>;
+export type ReconstructInput = Omit<ReconstructRequest, 'type' | 'id'>;
 
 interface Waiting {
   resolve(reply: WorkerReply): void;

@@ -87,7 +87,7 @@ describe('inference worker requests', () => {
     const handle = createRequestHandler({
       openBackend: async () => backendOf(fakeOrt(smallConfig()).ort, 'wasm'),
     });
-    const reply = await handle({ type: 'reconstruct', id: 7, image: testImage(32), maskRatio: 0.5, seed: 1 });
+    const reply = await handle({ type: 'reconstruct', id: 7, image: testImage(32), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
     expect(reply).toEqual({ status: 'error', id: 7, message: 'No model is loaded yet.' });
   });
 
@@ -107,8 +107,7 @@ describe('inference worker requests', () => {
       type: 'reconstruct',
       id: 2,
       image,
-      maskRatio: 0.75,
-      seed: 42,
+      mask: { mode: 'random', ratio: 0.75, seed: 42 }, intermediates: false, normPixStatistics: 'patch',
     })) as ReconstructedReply;
     expect(reply.status).toBe('reconstructed');
     const { result } = reply;
@@ -140,7 +139,7 @@ describe('inference worker requests', () => {
     const config = smallConfig();
     const handle = createRequestHandler({ openBackend: async () => backendOf(fakeOrt(config).ort, 'wasm') });
     await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
-    const reply = await handle({ type: 'reconstruct', id: 2, image: testImage(16), maskRatio: 0.5, seed: 1 });
+    const reply = await handle({ type: 'reconstruct', id: 2, image: testImage(16), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
     expect(reply).toMatchObject({ status: 'error', message: 'the model expects 32x32 images, got 16x16' });
   });
 
@@ -178,7 +177,7 @@ describe('inference worker requests', () => {
     backend = backendOf(broken.ort, 'wasm');
     const failed = await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
     expect(failed).toEqual({ status: 'error', id: 2, message: 'no kernel for LayerNormalization' });
-    const after = await handle({ type: 'reconstruct', id: 3, image: testImage(32), maskRatio: 0.5, seed: 1 });
+    const after = await handle({ type: 'reconstruct', id: 3, image: testImage(32), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
     expect(after).toMatchObject({ status: 'error', message: 'No model is loaded yet.' });
   });
 });
@@ -210,7 +209,7 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
       });
       expect(loaded).toMatchObject({ status: 'loaded' });
       const image = testImage(config.imageSize);
-      const reply = await handle({ type: 'reconstruct', id: 2, image, maskRatio: 0.75, seed: 3 });
+      const reply = await handle({ type: 'reconstruct', id: 2, image, mask: { mode: 'random', ratio: 0.75, seed: 3 }, intermediates: false, normPixStatistics: 'patch' });
       if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
       expect(reply.result.visiblePatches).toBe(lenKeep(config.numPatches, 0.75));
       expect(Number.isFinite(reply.result.maskedPsnr)).toBe(true);

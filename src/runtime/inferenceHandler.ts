@@ -2,17 +2,19 @@
  * What the inference worker does with each request, free of worker globals so that tests can
  * drive it with onnxruntime-node or a fake. src/runtime/inference.worker.ts wires it to messages.
  */
-import { patchDim, type ModelConfig } from '../mae/config';
+import { gridSize, patchDim, type ModelConfig } from '../mae/config';
+import { buildMasking, type MaskPlan } from '../mae/maskModes';
 import { maskedMetrics } from '../mae/metrics';
-import { randomMasking } from '../mae/masking';
+import { predictionForDisplay } from '../mae/normPix';
 import { normalize } from '../mae/normalize';
 import { gatherRows, patchify } from '../mae/patches';
-import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
+import { composeViewsFromPixels, predictionToPixels, reconstructionView } from '../mae/views';
 import {
   assertNever,
   type BackendInfo,
   type ExecutionProvider,
   type ExecutionProviderPreference,
+  type Intermediates,
   type LoadRequest,
   type ReconstructRequest,
   type Reconstruction,
@@ -20,7 +22,7 @@ import {
   type WorkerRequest,
 } from './protocol';
 import type { InferenceSession } from 'onnxruntime-web';
-import { MaeRunner, type OrtModuleLike } from './maeRunner';
+import { MaeRunner, type MaeRunResult, type OrtModuleLike } from './maeRunner';
 
 export interface Backend {
   info: BackendInfo;
@@ -48,27 +50,33 @@ function messageOf(error: unknown): string {
 export async function reconstruct(
   runner: MaeRunner,
   config: ModelConfig,
-  request: Pick<ReconstructRequest, 'image' | 'maskRatio' | 'seed'>,
+  request: Omit<ReconstructRequest, 'type' | 'id'>,
 ): Promise<Reconstruction> {
   const start = performance.now();
   const { imageSize, patchSize, numPatches, mean, std } = config;
   const dim = patchDim(config);
-  const { image, maskRatio, seed } = request;
+  const { image, intermediates: wantIntermediates, normPixStatistics } = request;
   if (image.width !== imageSize || image.height !== imageSize) {
     throw new RangeError(
       `the model expects ${imageSize}x${imageSize} images, got ${image.width}x${image.height}`,
     );
   }
   const patches = patchify(normalize(image.data, imageSize, mean, std), imageSize, patchSize); // [N, P*P*3]
-  const masking = randomMasking(numPatches, maskRatio, seed);
+  const masking = buildMasking(request.mask, gridSize(config));
   const visible = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
   const output = await runner.run({
     visiblePatches: visible,
     idsKeep: masking.idsKeep,
     idsRestore: masking.idsRestore,
+    attentions: wantIntermediates,
+    predPerLayer: wantIntermediates,
   });
-  const pred = predictionInImageSpace(output.pred, patches, config); // [N, P*P*3]
-  const predicted = predictionToPixels(pred, config); // [S, S, 3]
+  const toPixels = (prediction: Float32Array) =>
+    predictionToPixels(
+      predictionForDisplay(prediction, patches, masking.mask, config, normPixStatistics),
+      config,
+    ); // [S, S, 3]
+  const predicted = toPixels(output.pred);
   const views = composeViewsFromPixels(image, predicted, masking.mask, patchSize);
   const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
   return {
@@ -80,6 +88,37 @@ export async function reconstruct(
     encoderMs: output.encoderMs,
     decoderMs: output.decoderMs,
     totalMs: performance.now() - start,
+    ...(wantIntermediates && {
+      intermediates: intermediatesOf(output, masking, metrics.perPatchMse, toPixels, config),
+    }),
+  };
+}
+
+function intermediatesOf(
+  output: MaeRunResult,
+  masking: MaskPlan,
+  perPatchMse: Float64Array,
+  toPixels: (prediction: Float32Array) => Float32Array,
+  config: ModelConfig,
+): Intermediates {
+  if (!output.attentions || !output.predPerLayer) throw new Error('the model gave no intermediate outputs');
+  const [, layers = 0, numPatches = 0, dim = 0] = output.predPerLayer.dims; // [1, Ld, N, P*P*3]
+  const decoderLayerViews = Array.from({ length: layers }, (_, layer) => {
+    const start = layer * numPatches * dim;
+    const prediction = output.predPerLayer!.data.subarray(start, start + numPatches * dim); // [N, P*P*3]
+    return reconstructionView(toPixels(prediction), config.imageSize);
+  });
+  return {
+    noise: masking.noise,
+    idsShuffle: masking.idsShuffle,
+    idsKeep: masking.idsKeep,
+    idsRestore: masking.idsRestore,
+    // Copied out of ORT's buffer, which may be larger than the tensor or not transferable.
+    attentions: output.attentions.data.slice(),
+    attentionDims: output.attentions.dims,
+    latentDims: output.latentDims,
+    decoderLayerViews,
+    perPatchMse,
   };
 }
 

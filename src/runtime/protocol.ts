@@ -5,6 +5,8 @@
  */
 import type { ModelConfig } from '../mae/config';
 import type { RgbImage } from '../mae/image';
+import type { MaskSpec } from '../mae/maskModes';
+import type { NormPixStatistics } from '../mae/normPix';
 import type { Views } from '../mae/views';
 import type { MaeModelBytes } from './maeRunner';
 
@@ -22,15 +24,17 @@ export interface LoadRequest {
   executionProvider: ExecutionProviderPreference;
 }
 
-/** Masks `image` at `maskRatio` with the mask drawn from `seed`, reconstructs it, composes the views. */
+/** Masks `image` as `mask` says, reconstructs it, composes the views. */
 export interface ReconstructRequest {
   type: 'reconstruct';
   id: number;
   /** Already resized and cropped to the model's image size. */
   image: RgbImage;
-  /** In [0, 1). */
-  maskRatio: number;
-  seed: number;
+  mask: MaskSpec;
+  /** Also return every intermediate output the pipeline stepper shows (costs the full graphs). */
+  intermediates: boolean;
+  /** How norm_pix_loss predictions get their patch statistics back; ignored for other models. */
+  normPixStatistics: NormPixStatistics;
 }
 
 export type WorkerRequest = LoadRequest | ReconstructRequest;
@@ -40,6 +44,27 @@ export interface BackendInfo {
   /** WASM threads ORT was given (on WebGPU they only run the nodes the GPU does not take). */
   threads: number;
   crossOriginIsolated: boolean;
+}
+
+/** One run's tensors as the pipeline stepper shows them. */
+export interface Intermediates {
+  /** `[N]` the noise random masking sorted; null for the modes that choose patches directly. */
+  noise: Float32Array | null;
+  /** `[N]` patch indices, kept ones first. */
+  idsShuffle: Int32Array;
+  /** `[K]` the encoder's rows. */
+  idsKeep: Int32Array;
+  /** `[N]` argsort(idsShuffle). */
+  idsRestore: Int32Array;
+  /** `[1, L, H, K+1, K+1]` softmax attention of every encoder block. */
+  attentions: Float32Array;
+  attentionDims: number[];
+  /** `[1, K+1, D]` the encoder's output. */
+  latentDims: number[];
+  /** Ld pictures `[S, S, 4]`: the reconstruction read out after each decoder block. */
+  decoderLayerViews: Uint8ClampedArray[];
+  /** `[N]` mean squared error of every patch in 8-bit pixel space. */
+  perPatchMse: Float64Array;
 }
 
 export interface Reconstruction {
@@ -55,6 +80,8 @@ export interface Reconstruction {
   decoderMs: number;
   /** Whole request inside the worker: preprocessing, both sessions, views and metrics. */
   totalMs: number;
+  /** Only when the request asked for them. */
+  intermediates?: Intermediates;
 }
 
 export interface LoadedReply {
@@ -85,14 +112,27 @@ export function assertNever(value: never): never {
 export function transferablesOf(reply: WorkerReply): Transferable[] {
   switch (reply.status) {
     case 'reconstructed': {
-      const { views, mask } = reply.result;
-      return [
-        views.original.buffer,
-        views.masked.buffer,
-        views.reconstruction.buffer,
-        views.reconstructionPlusVisible.buffer,
-        mask.buffer,
-      ] as ArrayBuffer[];
+      const { views, mask, intermediates } = reply.result;
+      const buffers = [
+        views.original,
+        views.masked,
+        views.reconstruction,
+        views.reconstructionPlusVisible,
+        mask,
+        ...(intermediates
+          ? [
+              intermediates.noise,
+              intermediates.idsShuffle,
+              intermediates.idsKeep,
+              intermediates.idsRestore,
+              intermediates.attentions,
+              intermediates.perPatchMse,
+              ...intermediates.decoderLayerViews,
+            ]
+          : []),
+      ].flatMap((array) => (array ? [array.buffer as ArrayBuffer] : []));
+      // A buffer may back several views; transferring it twice is an error.
+      return [...new Set(buffers)];
     }
     case 'loaded':
     case 'error':

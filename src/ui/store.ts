@@ -1,13 +1,16 @@
 /**
- * The app's one store, in three slices: input (image, mask ratio, seed), model (index, chosen
- * model, loading progress, backend) and result (the latest reconstruction, errors). Side effects
- * go through AppServices so components can be tested without a worker or ORT.
+ * The app's one store, in four slices: input (image, mask mode, ratio, seed, painted mask), model
+ * (index, chosen model, loading progress, backend), result (the latest reconstruction, errors) and
+ * stepper (which pipeline step is on show and what it inspects). Side effects go through
+ * AppServices so components can be tested without a worker or ORT.
  */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ModelConfig } from '../mae/config';
+import { gridSize, type ModelConfig } from '../mae/config';
 import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from '../mae/image';
+import { buildMasking, visibleCount, type MaskMode, type MaskSpec } from '../mae/maskModes';
+import type { NormPixStatistics } from '../mae/normPix';
 import type { MaeModelBytes } from '../runtime/maeRunner';
 import type { ByteProgress } from '../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
@@ -56,6 +59,12 @@ export interface InputSlice {
   imageLoading: boolean;
   maskPercent: number;
   seed: number;
+  maskMode: MaskMode;
+  /** `[N]` 1 = visible: the painted mask, kept across images; null until painting starts. */
+  paintedKept: Uint8Array | null;
+  paintedVersion: number;
+  /** Statistics that de-normalise norm_pix_loss predictions for display. */
+  normPixStatistics: NormPixStatistics;
 }
 
 export interface ModelSlice {
@@ -71,13 +80,36 @@ export interface ModelSlice {
   modelVersion: number;
 }
 
+export interface ResultInputs {
+  modelName: string;
+  maskMode: MaskMode;
+  maskPercent: number;
+  seed: number;
+  sourceLabel: string;
+}
+
 export interface ResultSlice {
   result: Reconstruction | null;
   /** runKey of the last request that finished, with a result or an error. */
   settledKey: string | null;
   /** The inputs `result` was computed from, for the figure caption. */
-  resultInputs: { modelName: string; maskPercent: number; seed: number; sourceLabel: string } | null;
+  resultInputs: ResultInputs | null;
   error: string | null;
+}
+
+/** Which query token the encoder step inspects: the cls token or a patch (shown if visible). */
+export type AttentionQuery = { kind: 'cls' } | { kind: 'patch'; patch: number };
+
+export interface StepperSlice {
+  /** While open, every run also fetches the intermediate outputs. */
+  stepperOpen: boolean;
+  /** 0-based index into the pipeline steps. */
+  step: number;
+  encoderLayer: number;
+  encoderHead: number | 'mean';
+  attentionQuery: AttentionQuery;
+  /** Null: the last decoder block. */
+  decoderLayer: number | null;
 }
 
 export interface AppActions {
@@ -88,6 +120,18 @@ export interface AppActions {
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
+  setMaskMode(mode: MaskMode): void;
+  /** Painted mode: shows (true) or hides one patch. */
+  setPatchVisible(patch: number, visible: boolean): void;
+  /** Painted mode: hides every patch. */
+  clearPaintedMask(): void;
+  setNormPixStatistics(statistics: NormPixStatistics): void;
+  setStepperOpen(open: boolean): void;
+  setStep(step: number): void;
+  setEncoderLayer(layer: number): void;
+  setEncoderHead(head: number | 'mean'): void;
+  setAttentionQuery(query: AttentionQuery): void;
+  setDecoderLayer(layer: number): void;
   selectModel(id: string): Promise<void>;
   loadLocalModel(files: File[]): Promise<void>;
   /** A config.json URL or hf:OWNER/REPO[@REVISION]. */
@@ -96,13 +140,37 @@ export interface AppActions {
   dismissError(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & AppActions;
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions;
 export type AppStore = StoreApi<AppState>;
+
+/** The number of pipeline steps (src/ui/components/stepper/steps.ts lists them). */
+export const STEP_COUNT = 10;
+
+/** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
+export function maskSpecOf(state: InputSlice, grid: number): MaskSpec {
+  if (state.maskMode === 'painted') {
+    const kept = state.paintedKept?.length === grid * grid ? state.paintedKept : new Uint8Array(grid * grid);
+    return { mode: 'painted', kept };
+  }
+  return { mode: state.maskMode, ratio: state.maskPercent / 100, seed: state.seed };
+}
 
 /** Identifies the inputs of a reconstruction; null while no run is possible. */
 export function runKey(state: InputSlice & ModelSlice): string | null {
   if (state.modelStatus !== 'ready' || !state.image) return null;
-  return `${state.modelVersion}/${state.imageVersion}/${state.maskPercent}/${state.seed}`;
+  const mask =
+    state.maskMode === 'painted'
+      ? `painted:${state.paintedVersion}`
+      : `${state.maskMode}:${state.maskPercent}:${state.seed}`;
+  return `${state.modelVersion}/${state.imageVersion}/${mask}/${state.normPixStatistics}`;
+}
+
+/** K and N for the current inputs, known before any run; null until the model's size is known. */
+export function visibleOfTotal(state: InputSlice & ModelSlice): { visible: number; total: number } | null {
+  const geometry = modelGeometry(state);
+  if (!geometry) return null;
+  const grid = Math.round(Math.sqrt(geometry.numPatches));
+  return { visible: visibleCount(maskSpecOf(state, grid), grid), total: geometry.numPatches };
 }
 
 /** True while the views do not (yet) show the current inputs and something is on its way. */
@@ -158,18 +226,47 @@ export function createAppStore(services: AppServices): AppStore {
       const state = get();
       const key = runKey(state);
       if (key === null || !state.image || !state.config) return;
-      const inputs = {
+      const inputs: ResultInputs = {
         modelName: state.config.name,
+        maskMode: state.maskMode,
         maskPercent: state.maskPercent,
         seed: state.seed,
         sourceLabel: sourceLabel(state.source),
       };
-      services.reconstruct({ image: state.image, maskRatio: state.maskPercent / 100, seed: state.seed }).then(
-        (result) => {
-          if (result) set({ result, settledKey: key, resultInputs: inputs });
-        },
-        (error: unknown) => set({ settledKey: key, error: `Reconstruction failed: ${messageOf(error)}` }),
+      services
+        .reconstruct({
+          image: state.image,
+          mask: maskSpecOf(state, gridSize(state.config)),
+          intermediates: state.stepperOpen,
+          normPixStatistics: state.normPixStatistics,
+        })
+        .then(
+          (result) => {
+            if (!result) return;
+            set({ result, settledKey: key, resultInputs: inputs });
+            // The stepper opened while this run was on its way without intermediates.
+            if (!result.intermediates && get().stepperOpen && runKey(get()) === key) run();
+          },
+          (error: unknown) => set({ settledKey: key, error: `Reconstruction failed: ${messageOf(error)}` }),
+        );
+    }
+
+    /** The painted mask for `numPatches` patches: the current one if it fits, else what is on show. */
+    function paintedFor(state: AppState, numPatches: number): Uint8Array {
+      if (state.paintedKept?.length === numPatches) return state.paintedKept;
+      const shown = state.result?.mask;
+      if (shown?.length === numPatches) return shown.map((removed) => (removed ? 0 : 1));
+      const grid = Math.round(Math.sqrt(numPatches));
+      const { mask } = buildMasking(
+        { mode: 'random', ratio: state.maskPercent / 100, seed: state.seed },
+        grid,
       );
+      return mask.map((removed) => (removed ? 0 : 1));
+    }
+
+    function setPainted(kept: Uint8Array): void {
+      set((state) => ({ paintedKept: kept, paintedVersion: state.paintedVersion + 1 }));
+      run();
     }
 
     async function switchModel(choice: ModelChoice, load: (version: number) => Promise<LoadedModel>) {
@@ -204,13 +301,22 @@ export function createAppStore(services: AppServices): AppStore {
         set({ modelStatus: 'starting' });
         const backend = await services.startModel(loaded, get().executionProvider);
         if (get().modelVersion !== version) return;
-        set({
+        set((state) => ({
           config: loaded.config,
           backend,
           modelStatus: 'ready',
           progress: null,
-          image: crop(get().decoded, loaded.config),
-        });
+          image: crop(state.decoded, loaded.config),
+          // A painted mask survives a model change only when the patch grid is the same.
+          ...(state.maskMode === 'painted' && {
+            paintedKept: paintedFor(state, loaded.config.numPatches),
+            paintedVersion: state.paintedVersion + 1,
+          }),
+          encoderLayer: 0,
+          encoderHead: 'mean',
+          attentionQuery: { kind: 'cls' },
+          decoderLayer: null,
+        }));
         run();
       } catch (error) {
         if (get().modelVersion !== version) return;
@@ -251,6 +357,10 @@ export function createAppStore(services: AppServices): AppStore {
       imageLoading: false,
       maskPercent: DEFAULT_MASK_PERCENT,
       seed: DEFAULT_SEED,
+      maskMode: 'random',
+      paintedKept: null,
+      paintedVersion: 0,
+      normPixStatistics: 'patch',
 
       models: [],
       model: null,
@@ -266,10 +376,18 @@ export function createAppStore(services: AppServices): AppStore {
       resultInputs: null,
       error: null,
 
+      stepperOpen: false,
+      step: 0,
+      encoderLayer: 0,
+      encoderHead: 'mean',
+      attentionQuery: { kind: 'cls' },
+      decoderLayer: null,
+
       async start(url) {
         set({
           maskPercent: url.ratio ?? DEFAULT_MASK_PERCENT,
           seed: url.seed ?? DEFAULT_SEED,
+          maskMode: url.mask ?? 'random',
           executionProvider: url.ep ?? 'auto',
           modelStatus: 'downloading',
         });
@@ -332,6 +450,74 @@ export function createAppStore(services: AppServices): AppStore {
 
       newMask() {
         get().setSeed(randomSeed());
+      },
+
+      setMaskMode(mode) {
+        const state = get();
+        if (mode === state.maskMode) return;
+        const numPatches = modelGeometry(state)?.numPatches;
+        if (mode === 'painted' && numPatches !== undefined) {
+          // Painting starts from the mask on show, so the picture does not jump.
+          set({
+            maskMode: mode,
+            paintedKept: paintedFor(state, numPatches),
+            paintedVersion: state.paintedVersion + 1,
+          });
+        } else {
+          set({ maskMode: mode });
+        }
+        run();
+      },
+
+      setPatchVisible(patch, visible) {
+        const state = get();
+        const numPatches = modelGeometry(state)?.numPatches;
+        if (state.maskMode !== 'painted' || numPatches === undefined || patch < 0 || patch >= numPatches)
+          return;
+        const kept = paintedFor(state, numPatches);
+        if ((kept[patch] === 1) === visible) return;
+        const next = kept.slice();
+        next[patch] = visible ? 1 : 0;
+        setPainted(next);
+      },
+
+      clearPaintedMask() {
+        const numPatches = modelGeometry(get())?.numPatches;
+        if (get().maskMode !== 'painted' || numPatches === undefined) return;
+        setPainted(new Uint8Array(numPatches));
+      },
+
+      setNormPixStatistics(statistics) {
+        if (statistics === get().normPixStatistics) return;
+        set({ normPixStatistics: statistics });
+        run();
+      },
+
+      setStepperOpen(open) {
+        if (open === get().stepperOpen) return;
+        set({ stepperOpen: open });
+        // Intermediates are fetched only while the stepper is open: the plain path stays lean.
+        if (open && !get().result?.intermediates) run();
+      },
+
+      setStep(step) {
+        set({ step: Math.min(STEP_COUNT - 1, Math.max(0, Math.trunc(step))) });
+      },
+
+      setEncoderLayer(layer) {
+        set({ encoderLayer: Math.max(0, Math.trunc(layer)) });
+      },
+
+      setEncoderHead(head) {
+        set({ encoderHead: head });
+      },
+
+      setAttentionQuery(query) {
+        set({ attentionQuery: query });
+      },
+
+      setDecoderLayer(layer) {
+        set({ decoderLayer: Math.max(0, Math.trunc(layer)) });
       },
 
       selectModel(id) {

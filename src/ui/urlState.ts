@@ -1,8 +1,10 @@
+import type { MaskMode } from '../mae/maskModes';
 import { isRemoteModelSpec } from '../runtime/modelSource';
 
 /**
  * What the query string holds so that a link reproduces the view: ?sample=cat&ratio=75&seed=1&model=mae-small
- * (and, for testing or benchmarks, &ep=wasm or &ep=webgpu). `model` is a bundled model's id, a
+ * (&mask=block or &mask=grid for those mask modes; painted masks stay on the page, and for testing or
+ * benchmarks, &ep=wasm or &ep=webgpu). `model` is a bundled model's id, a
  * config.json URL or hf:OWNER/REPO[@REVISION].
  * Unknown or malformed values are dropped (the app falls back to its defaults for them).
  */
@@ -15,11 +17,15 @@ export const MAX_SEED = 0xffffffff;
 
 export const EXECUTION_PROVIDERS = ['auto', 'wasm', 'webgpu'] as const;
 
+/** The mask modes a link can carry; a painted mask is too long for one. */
+export const URL_MASK_MODES = ['random', 'block', 'grid'] as const satisfies readonly MaskMode[];
+
 export interface UrlState {
   sample?: string;
   /** Mask ratio in whole percent, 0..MAX_MASK_PERCENT. */
   ratio?: number;
   seed?: number;
+  mask?: (typeof URL_MASK_MODES)[number];
   model?: string;
   /** Execution provider override (`?ep=wasm` or `?ep=webgpu`); absent means auto. */
   ep?: (typeof EXECUTION_PROVIDERS)[number];
@@ -51,9 +57,11 @@ export function parseUrlState(search: string): UrlState {
   const seed = integerIn(params.get('seed'), 0, MAX_SEED);
   const model = modelParam(params.get('model'));
   const ep = EXECUTION_PROVIDERS.find((value) => value === params.get('ep'));
+  const mask = URL_MASK_MODES.find((value) => value === params.get('mask'));
   if (sample !== undefined) state.sample = sample;
   if (ratio !== undefined) state.ratio = ratio;
   if (seed !== undefined) state.seed = seed;
+  if (mask !== undefined) state.mask = mask;
   if (model !== undefined) state.model = model;
   if (ep !== undefined) state.ep = ep;
   return state;
@@ -64,6 +72,7 @@ export function formatUrlState(state: UrlState): string {
   if (state.sample !== undefined) params.set('sample', state.sample);
   if (state.ratio !== undefined) params.set('ratio', String(state.ratio));
   if (state.seed !== undefined) params.set('seed', String(state.seed));
+  if (state.mask !== undefined && state.mask !== 'random') params.set('mask', state.mask);
   if (state.model !== undefined) params.set('model', state.model);
   if (state.ep !== undefined && state.ep !== 'auto') params.set('ep', state.ep);
   const query = params.toString();

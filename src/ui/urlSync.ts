@@ -3,6 +3,7 @@ import { formatUrlState, type UrlState } from './urlState';
 
 export function urlStateOf(state: AppState): UrlState {
   const url: UrlState = { ratio: state.maskPercent, seed: state.seed };
+  if (state.maskMode === 'block' || state.maskMode === 'grid') url.mask = state.maskMode;
   if (state.source?.kind === 'sample') url.sample = state.source.sampleId;
   if (state.model?.kind === 'bundled') url.model = state.model.id;
   if (state.model?.kind === 'url') url.model = state.model.spec;

@@ -2,7 +2,8 @@
 import '@testing-library/jest-dom/vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseModelConfig, type ModelConfig } from '../../mae/config';
+import { gridSize, parseModelConfig, type ModelConfig } from '../../mae/config';
+import { buildMasking } from '../../mae/maskModes';
 import { MODEL_INDEX_FORMAT } from '../../runtime/modelIndex';
 import type { Reconstruction } from '../../runtime/protocol';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
@@ -45,11 +46,11 @@ function configWith(imageSize: number, patchSize: number): ModelConfig {
 
 function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction {
   const view = new Uint8ClampedArray(config.imageSize * config.imageSize * 4);
-  const visiblePatches = Math.trunc(config.numPatches * (1 - input.maskRatio));
+  const { mask, idsKeep } = buildMasking(input.mask, gridSize(config));
   return {
     views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask: new Uint8Array(config.numPatches),
-    visiblePatches,
+    mask,
+    visiblePatches: idsKeep.length,
     numPatches: config.numPatches,
     maskedPsnr: 21.5,
     encoderMs: 12.3,
@@ -141,7 +142,9 @@ describe('mask ratio slider', () => {
     const slider = screen.getByRole('slider', { name: 'Mask ratio' });
     fireEvent.change(slider, { target: { value: '60' } });
     fireEvent.change(slider, { target: { value: '61' } });
-    expect(runs.map((run) => run.input.maskRatio)).toEqual([0.75, 0.6, 0.61]);
+    expect(runs.map((run) => (run.input.mask.mode === 'painted' ? null : run.input.mask.ratio))).toEqual([
+      0.75, 0.6, 0.61,
+    ]);
   });
 });
 
@@ -182,7 +185,8 @@ describe('views region', () => {
     const before = store.getState().seed;
     fireEvent.click(screen.getByRole('button', { name: 'New mask' }));
     expect(store.getState().seed).not.toBe(before);
-    expect(runs.at(-1)!.input.seed).toBe(store.getState().seed);
+    expect(runs.at(-1)!.input.mask).toMatchObject({ seed: store.getState().seed });
+    expect(store.getState().seed).toBe(store.getState().seed);
     expect(screen.getByRole('spinbutton', { name: 'Seed' })).toHaveValue(store.getState().seed);
   });
 });
