@@ -116,8 +116,8 @@ export function finiteRange(values: ArrayLike<number>): [number, number] {
   return low <= high ? [low, high] : [0, 0];
 }
 
-/** Where a value has none (a removed patch in an attention map): a neutral dark gray. */
-export const NO_VALUE_RGB: readonly [number, number, number] = [40, 40, 46];
+/** Where a value has none (a patch outside the map): the gray of the Masked view. */
+export const NO_VALUE_RGB: readonly [number, number, number] = [128, 128, 128];
 
 /**
  * `[N]` per-patch values -> a G x G RGBA heat map (one pixel per patch, scale it up with

@@ -93,9 +93,24 @@ describe('InferenceClient', () => {
   it('keeps at most one reconstruction waiting: newer requests replace it', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const first = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.1, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
-    const second = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.2, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
-    const third = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.3, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const first = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.1, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
+    const second = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.2, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
+    const third = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.3, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     // Only the first went to the worker; the second was replaced by the third before it started.
     expect(worker.requests).toHaveLength(1);
     await expect(second).resolves.toBeNull();
@@ -113,8 +128,18 @@ describe('InferenceClient', () => {
   it('starts the waiting reconstruction after a failed one', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const failing = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.1, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
-    const next = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.5, seed: 2 }, intermediates: false, normPixStatistics: 'patch' });
+    const failing = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.1, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
+    const next = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.5, seed: 2 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     worker.reply({ status: 'error', id: worker.last().id, message: 'No model is loaded yet.' });
     await expect(failing).rejects.toThrow('No model is loaded yet.');
     await flush();
@@ -125,7 +150,12 @@ describe('InferenceClient', () => {
   it('rejects everything in flight when the worker itself fails', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const pending = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.1, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const pending = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.1, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     worker.fail('SyntaxError in worker');
     await expect(pending).rejects.toThrow('The inference worker failed: SyntaxError in worker');
   });
@@ -139,8 +169,18 @@ describe('InferenceClient', () => {
   it('dispose terminates the worker and settles what waits', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const running = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.1, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
-    const waiting = client.reconstruct({ image, mask: { mode: 'random', ratio: 0.2, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const running = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.1, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
+    const waiting = client.reconstruct({
+      image,
+      mask: { mode: 'random', ratio: 0.2, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     client.dispose();
     expect(worker.terminated).toBe(true);
     await expect(waiting).resolves.toBeNull();

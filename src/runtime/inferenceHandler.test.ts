@@ -87,7 +87,14 @@ describe('inference worker requests', () => {
     const handle = createRequestHandler({
       openBackend: async () => backendOf(fakeOrt(smallConfig()).ort, 'wasm'),
     });
-    const reply = await handle({ type: 'reconstruct', id: 7, image: testImage(32), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const reply = await handle({
+      type: 'reconstruct',
+      id: 7,
+      image: testImage(32),
+      mask: { mode: 'random', ratio: 0.5, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     expect(reply).toEqual({ status: 'error', id: 7, message: 'No model is loaded yet.' });
   });
 
@@ -107,7 +114,9 @@ describe('inference worker requests', () => {
       type: 'reconstruct',
       id: 2,
       image,
-      mask: { mode: 'random', ratio: 0.75, seed: 42 }, intermediates: false, normPixStatistics: 'patch',
+      mask: { mode: 'random', ratio: 0.75, seed: 42 },
+      intermediates: false,
+      normPixStatistics: 'patch',
     })) as ReconstructedReply;
     expect(reply.status).toBe('reconstructed');
     const { result } = reply;
@@ -139,7 +148,14 @@ describe('inference worker requests', () => {
     const config = smallConfig();
     const handle = createRequestHandler({ openBackend: async () => backendOf(fakeOrt(config).ort, 'wasm') });
     await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
-    const reply = await handle({ type: 'reconstruct', id: 2, image: testImage(16), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const reply = await handle({
+      type: 'reconstruct',
+      id: 2,
+      image: testImage(16),
+      mask: { mode: 'random', ratio: 0.5, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     expect(reply).toMatchObject({ status: 'error', message: 'the model expects 32x32 images, got 16x16' });
   });
 
@@ -177,7 +193,14 @@ describe('inference worker requests', () => {
     backend = backendOf(broken.ort, 'wasm');
     const failed = await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
     expect(failed).toEqual({ status: 'error', id: 2, message: 'no kernel for LayerNormalization' });
-    const after = await handle({ type: 'reconstruct', id: 3, image: testImage(32), mask: { mode: 'random', ratio: 0.5, seed: 1 }, intermediates: false, normPixStatistics: 'patch' });
+    const after = await handle({
+      type: 'reconstruct',
+      id: 3,
+      image: testImage(32),
+      mask: { mode: 'random', ratio: 0.5, seed: 1 },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
     expect(after).toMatchObject({ status: 'error', message: 'No model is loaded yet.' });
   });
 });
@@ -209,7 +232,14 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
       });
       expect(loaded).toMatchObject({ status: 'loaded' });
       const image = testImage(config.imageSize);
-      const reply = await handle({ type: 'reconstruct', id: 2, image, mask: { mode: 'random', ratio: 0.75, seed: 3 }, intermediates: false, normPixStatistics: 'patch' });
+      const reply = await handle({
+        type: 'reconstruct',
+        id: 2,
+        image,
+        mask: { mode: 'random', ratio: 0.75, seed: 3 },
+        intermediates: false,
+        normPixStatistics: 'patch',
+      });
       if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
       expect(reply.result.visiblePatches).toBe(lenKeep(config.numPatches, 0.75));
       expect(Number.isFinite(reply.result.maskedPsnr)).toBe(true);

@@ -3,8 +3,10 @@ import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
 import { ImageInputs } from './components/ImageInputs';
 import { ImagePicker } from './components/ImagePicker';
-import { MaskRatioSlider, SeedControl } from './components/MaskControls';
+import { MaskModePicker, MaskRatioSlider, SeedControl } from './components/MaskControls';
 import { ModelPicker } from './components/ModelPicker';
+import { NormPixNotice } from './components/NormPixNotice';
+import { PipelineStepper } from './components/PipelineStepper';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
 
 function Logo() {
@@ -46,16 +48,20 @@ export function App() {
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">
+          <NormPixNotice />
           <ViewsPanel />
           <div className="controls-bar">
             <MaskRatioSlider />
             <SeedControl />
           </div>
+          <MaskModePicker />
           <div className="stats-bar">
             <Stats />
             <DownloadFigure />
           </div>
         </section>
+
+        <PipelineStepper />
 
         <div className="panels">
           <section className="panel" aria-labelledby="image-title">

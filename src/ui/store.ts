@@ -18,6 +18,7 @@ import { modelConfigUrl } from '../runtime/modelSource';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
+import { STEP_IDS } from './steps';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
 
 export interface LoadedModel {
@@ -142,9 +143,6 @@ export interface AppActions {
 
 export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions;
 export type AppStore = StoreApi<AppState>;
-
-/** The number of pipeline steps (src/ui/components/stepper/steps.ts lists them). */
-export const STEP_COUNT = 10;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
 export function maskSpecOf(state: InputSlice, grid: number): MaskSpec {
@@ -501,7 +499,7 @@ export function createAppStore(services: AppServices): AppStore {
       },
 
       setStep(step) {
-        set({ step: Math.min(STEP_COUNT - 1, Math.max(0, Math.trunc(step))) });
+        set({ step: Math.min(STEP_IDS.length - 1, Math.max(0, Math.trunc(step))) });
       },
 
       setEncoderLayer(layer) {

@@ -1,25 +1,75 @@
 import { useId, useState, type CSSProperties } from 'react';
-import { lenKeep } from '../../mae/masking';
-import { modelGeometry, useAppStore } from '../store';
+import { MASK_MODES, type MaskMode } from '../../mae/maskModes';
+import { useAppStore, visibleOfTotal } from '../store';
 import { MAX_MASK_PERCENT, MAX_SEED } from '../urlState';
 
-/** "49 of 196 patches visible": the same len_keep rule the masking uses. */
-export function visibleCountText(maskPercent: number, numPatches: number): string {
-  return `${lenKeep(numPatches, maskPercent / 100)} of ${numPatches} patches visible`;
+/** "49 of 196 patches visible". */
+export function visibleCountText(visible: number, total: number): string {
+  return `${visible} of ${total} patches visible`;
+}
+
+export const MASK_MODE_LABELS: Record<MaskMode, { label: string; hint: string }> = {
+  random: { label: 'Random', hint: 'MAE: uniform noise, lowest kept' },
+  block: { label: 'Block', hint: 'BEiT: whole rectangles removed' },
+  grid: { label: 'Grid', hint: 'one kept per s×s cell' },
+  painted: { label: 'Painted', hint: 'click or drag on the Masked view' },
+};
+
+export function MaskModePicker() {
+  const maskMode = useAppStore((s) => s.maskMode);
+  const setMaskMode = useAppStore((s) => s.setMaskMode);
+  const clearPaintedMask = useAppStore((s) => s.clearPaintedMask);
+  const name = useId();
+  return (
+    <fieldset className="mask-mode">
+      <legend>Mask mode</legend>
+      <div className="mask-mode__options">
+        {MASK_MODES.map((mode) => (
+          <label key={mode} className="mask-mode__option" title={MASK_MODE_LABELS[mode].hint}>
+            <input
+              type="radio"
+              name={name}
+              value={mode}
+              checked={maskMode === mode}
+              onChange={() => setMaskMode(mode)}
+            />
+            {MASK_MODE_LABELS[mode].label}
+          </label>
+        ))}
+        {maskMode === 'painted' && (
+          <button type="button" className="button button--small" onClick={clearPaintedMask}>
+            Clear painting
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
 }
 
 export function MaskRatioSlider() {
   const id = useId();
   const maskPercent = useAppStore((s) => s.maskPercent);
-  const numPatches = useAppStore((s) => modelGeometry(s)?.numPatches ?? null);
+  const maskMode = useAppStore((s) => s.maskMode);
+  // Two primitive selections: a selector returning a fresh object would re-render forever.
+  const visible = useAppStore((s) => visibleOfTotal(s)?.visible ?? null);
+  const total = useAppStore((s) => visibleOfTotal(s)?.total ?? null);
+  const counts = visible === null || total === null ? null : { visible, total };
   const setMaskPercent = useAppStore((s) => s.setMaskPercent);
-  const visibleText = numPatches === null ? null : visibleCountText(maskPercent, numPatches);
+  const visibleText = counts === null ? null : visibleCountText(counts.visible, counts.total);
+  // Grid and painted masks remove their own share of patches: show the ratio they really have.
+  const actualPercent =
+    counts && counts.total > 0
+      ? Math.round((1000 * (counts.total - counts.visible)) / counts.total) / 10
+      : null;
+  const shownPercent =
+    maskMode === 'random' || maskMode === 'block' || actualPercent === null ? maskPercent : actualPercent;
+  const painted = maskMode === 'painted';
   return (
     <div className="mask-ratio">
       <div className="mask-ratio__label">
         <label htmlFor={id}>Mask ratio</label>
         <output htmlFor={id} className="mask-ratio__value">
-          <strong>{maskPercent}%</strong>
+          <strong>{shownPercent}%</strong>
           {visibleText && <span className="mask-ratio__visible">{visibleText}</span>}
         </output>
       </div>
@@ -30,7 +80,8 @@ export function MaskRatioSlider() {
         max={MAX_MASK_PERCENT}
         step={1}
         value={maskPercent}
-        aria-valuetext={visibleText ? `${maskPercent}%, ${visibleText}` : `${maskPercent}%`}
+        disabled={painted}
+        aria-valuetext={visibleText ? `${shownPercent}%, ${visibleText}` : `${shownPercent}%`}
         style={{ '--fill': `${(maskPercent / MAX_MASK_PERCENT) * 100}%` } as CSSProperties}
         onChange={(event) => setMaskPercent(Number(event.target.value))}
       />

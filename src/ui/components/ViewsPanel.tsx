@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { formatMs, formatPsnr } from '../format';
 import { isBusy, useAppStore } from '../store';
 import { VIEW_LABELS } from '../viewLabels';
+import { PatchPainter } from './PatchPainter';
 
 function ViewCanvas({
   label,
@@ -62,6 +63,7 @@ export function Stats() {
 export function ViewsPanel() {
   const busy = useAppStore(isBusy);
   const views = useAppStore((s) => s.result?.views ?? null);
+  const painting = useAppStore((s) => s.maskMode === 'painted');
   // The views are square RGBA images at the size of the model that produced them.
   const side = views ? Math.round(Math.sqrt(views.original.length / 4)) : 1;
   return (
@@ -71,6 +73,7 @@ export function ViewsPanel() {
           <figure className="view" key={key}>
             <div className="view__frame">
               <ViewCanvas label={label} pixels={views ? views[key] : null} size={side} />
+              {painting && key === 'masked' && <PatchPainter />}
             </div>
             <figcaption>
               <span className="view__label">{label}</span>

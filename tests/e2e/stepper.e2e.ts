@@ -1,0 +1,158 @@
+/**
+ * End to end: the pipeline stepper and the mask modes on the production build in Debian's
+ * Chromium, with the bundled model. Walks the ten steps with the keyboard, changes the attention
+ * query, paints patches and checks K, and that nothing logs an error.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lenKeep } from '../../src/mae/masking';
+import { gridCellSize } from '../../src/mae/maskModes';
+import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { STEP_IDS, STEP_TITLES } from '../../src/ui/steps';
+import { buildDist, launchChromium, startPreview, viewsReady } from './harness';
+
+let preview: { baseUrl: string; stop(): void };
+let browser: Browser;
+let page: Page;
+let model: ModelIndexEntry;
+const consoleErrors: string[] = [];
+
+/** RGBA bytes of the canvas with this accessible name. */
+async function canvasBytes(name: string): Promise<Buffer> {
+  const encoded = await page.evaluate((label) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${label}"]`);
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context) throw new Error(`no canvas named ${label}`);
+    const bytes = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  }, name);
+  return Buffer.from(encoded, 'base64');
+}
+
+async function visibleTokens(): Promise<number> {
+  const text = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
+  if (!text) throw new Error('no K in the statistics');
+  return Number(text[1]);
+}
+
+async function waitForK(expected: number): Promise<void> {
+  await page.waitForFunction(
+    (k) => {
+      const region = document.querySelector('[aria-label="Views"]');
+      const stats = document.querySelector('[aria-label="Run statistics"]')?.textContent ?? '';
+      return region?.getAttribute('aria-busy') === 'false' && stats.includes(`K = ${k}`);
+    },
+    expected,
+    { timeout: 60_000 },
+  );
+}
+
+const stepper = () => page.getByRole('region', { name: 'Pipeline steps' });
+
+beforeAll(async () => {
+  buildDist();
+  preview = await startPreview();
+  const index = parseModelIndex(await (await fetch(`${preview.baseUrl}models/index.json`)).json());
+  const entry = index.models.find((m) => m.id === index.default);
+  if (!entry) throw new Error('the build lists no default model');
+  model = entry;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  await page.goto(preview.baseUrl);
+  await viewsReady(page);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  preview?.stop();
+});
+
+describe('pipeline stepper', () => {
+  it('walks all ten steps with the arrow keys, each with its heading and picture', async () => {
+    await page.getByRole('button', { name: 'Step through the pipeline' }).click();
+    await stepper().waitFor();
+    await page.getByRole('img', { name: 'Input image' }).waitFor({ timeout: 60_000 });
+    await stepper().focus();
+    const pictures: Record<(typeof STEP_IDS)[number], string> = {
+      input: 'Input image',
+      patchify: 'Patch grid',
+      noise: 'Noise heat map',
+      mask: 'Mask',
+      'visible-tokens': 'Visible tokens',
+      encoder: 'Attention map',
+      'decoder-input': 'Decoder input',
+      'decoder-layers': `Prediction after decoder block`,
+      reconstruction: 'Reconstruction',
+      'reconstruction-plus-visible': 'Per-patch error',
+    };
+    for (const [index, id] of STEP_IDS.entries()) {
+      const title = STEP_TITLES[id];
+      await expect.poll(() => stepper().locator('[aria-current="step"]').innerText()).toContain(title);
+      await stepper().getByRole('heading', { name: title, exact: true }).waitFor();
+      await stepper().getByRole('img', { name: pictures[id] }).first().waitFor();
+      expect(await stepper().innerText()).toContain(`Step ${index + 1} of ${STEP_IDS.length}`);
+      await page.keyboard.press('ArrowRight');
+    }
+    // The last step stays; ← goes back one at a time.
+    await expect
+      .poll(() => stepper().locator('[aria-current="step"]').innerText())
+      .toContain('Reconstruction + visible');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
+    await stepper().getByRole('heading', { name: 'Encoder', exact: true }).waitFor();
+  });
+
+  it('redraws the attention overlay when a patch is clicked in the encoder step', async () => {
+    const before = await canvasBytes('Attention map');
+    const target = stepper()
+      .getByRole('button', { name: /^Attend from patch \d+$/ })
+      .nth(5);
+    await target.click();
+    await expect.poll(async () => Buffer.compare(await canvasBytes('Attention map'), before)).not.toBe(0);
+    expect(await target.getAttribute('aria-pressed')).toBe('true');
+    const fromPatch = await canvasBytes('Attention map');
+    await stepper().getByRole('combobox', { name: 'Attention head' }).selectOption('0');
+    await expect.poll(async () => Buffer.compare(await canvasBytes('Attention map'), fromPatch)).not.toBe(0);
+  });
+
+  it('paints three patches and K grows by three; clearing leaves K = 0 and the page working', async () => {
+    await page.getByRole('radio', { name: 'Painted' }).check();
+    const start = await visibleTokens();
+    const hidden = page
+      .getByRole('group', { name: 'Paint the mask' })
+      .locator('button[aria-pressed="false"]');
+    for (let i = 0; i < 3; i++) await hidden.first().click();
+    await waitForK(start + 3);
+    expect(await page.getByRole('slider', { name: 'Mask ratio' }).isDisabled()).toBe(true);
+    // The stepper shows the painted run: its mask step counts the same K.
+    await stepper().getByRole('button', { name: /Mask$/ }).click();
+    await expect.poll(() => stepper().innerText()).toContain(`${start + 3} kept (0)`);
+
+    await page.getByRole('button', { name: 'Clear painting' }).click();
+    await waitForK(0);
+    const masked = await canvasBytes('Masked');
+    const gray = masked.every((value, i) => (i % 4 === 3 ? value === 255 : value === 128));
+    expect(gray, 'with K = 0 the Masked view is all gray').toBe(true);
+    expect(await page.locator('[aria-label="Run statistics"]').innerText()).toMatch(/\d+\.\d dB/);
+  });
+
+  it('block and grid modes keep the counts they promise', async () => {
+    const numPatches = (model.imageSize / model.patchSize) ** 2;
+    await page.getByRole('radio', { name: 'Block' }).check();
+    await page.getByRole('slider', { name: 'Mask ratio' }).fill('60');
+    await waitForK(lenKeep(numPatches, 0.6));
+    await page.getByRole('radio', { name: 'Grid' }).check();
+    const grid = model.imageSize / model.patchSize;
+    const cell = gridCellSize(0.6);
+    await waitForK(Math.ceil(grid / cell) ** 2);
+    await page.getByRole('radio', { name: 'Random' }).check();
+    await waitForK(lenKeep(numPatches, 0.6));
+    expect(consoleErrors).toEqual([]);
+  });
+});
