@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
+import { attentionRow } from '../mae/inspect';
 import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
-import { patchIndexOfPixels } from '../mae/views';
+import { patchIndexOfPixels, predictionToPixels, reconstructionView } from '../mae/views';
 import { createRequestHandler, type Backend } from './inferenceHandler';
 import { readModelBytes } from './modelBytes';
 import type { ExecutionProvider, ReconstructedReply } from './protocol';
@@ -248,3 +250,65 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
     });
   },
 );
+
+describe('intermediates for the pipeline stepper, on the upstream fixture model', () => {
+  it('a painted mask with the fixture kept patches reproduces r75 pred, with consistent intermediates', async () => {
+    const { config, handle } = await fixtureHandler();
+    const mask = referenceArray('r75_mask.npy'); // [1, N], 1 = removed
+    const kept = Uint8Array.from(mask, (removed) => (removed ? 0 : 1));
+    const { data } = referenceImageRgba();
+    const rgb = new Uint8Array(config.imageSize * config.imageSize * 3);
+    for (let i = 0; i < rgb.length / 3; i++) rgb.set(data.subarray(i * 4, i * 4 + 3), i * 3);
+    const image = { width: config.imageSize, height: config.imageSize, data: rgb };
+    const plain = await handle({
+      type: 'reconstruct',
+      id: 1,
+      image,
+      mask: { mode: 'painted', kept },
+      intermediates: false,
+      normPixStatistics: 'patch',
+    });
+    if (plain.status !== 'reconstructed') throw new Error(JSON.stringify(plain));
+    expect(plain.result.intermediates).toBeUndefined();
+
+    const reply = await handle({
+      type: 'reconstruct',
+      id: 2,
+      image,
+      mask: { mode: 'painted', kept },
+      intermediates: true,
+      normPixStatistics: 'patch',
+    });
+    if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
+    const { result } = reply;
+    const inter = result.intermediates!;
+    expect(Array.from(result.mask)).toEqual(Array.from(mask));
+    expect(result.views).toEqual(plain.result.views);
+
+    // The encoder is permutation-equivariant, so kept patches in patch order give upstream's pred.
+    const expectedPixels = reconstructionView(
+      predictionToPixels(referenceArray('r75_pred.npy') as Float32Array, config),
+      config.imageSize,
+    );
+    let worst = 0;
+    for (let i = 0; i < expectedPixels.length; i++) {
+      worst = Math.max(worst, Math.abs(expectedPixels[i]! - result.views.reconstruction[i]!));
+    }
+    expect(worst).toBeLessThanOrEqual(1); // bytes: 1e-4 in pred space may round the other way
+
+    const K = inter.idsKeep.length;
+    expect(K).toBe(49);
+    expect(inter.noise).toBeNull();
+    expect(inter.attentionDims).toEqual([1, config.encoder.depth, config.encoder.numHeads, K + 1, K + 1]);
+    expect(inter.latentDims).toEqual([1, K + 1, config.encoder.embedDim]);
+    for (let layer = 0; layer < config.encoder.depth; layer++) {
+      const row = attentionRow(inter.attentions, inter.attentionDims, layer, 'mean', K);
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    expect(inter.decoderLayerViews).toHaveLength(config.decoder.depth);
+    // The last decoder block's read-out is the reconstruction itself.
+    expect(inter.decoderLayerViews.at(-1)).toEqual(result.views.reconstruction);
+    expect(inter.decoderLayerViews[0]).not.toEqual(result.views.reconstruction);
+    expect(inter.perPatchMse).toHaveLength(config.numPatches);
+  });
+});
