@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../mae/config';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { InferenceClient, type WorkerPort } from './inferenceClient';
+import { InferenceClient, type ReconstructInput, type WorkerPort } from './inferenceClient';
 import type { Reconstruction, WorkerReply, WorkerRequest } from './protocol';
 
 /** A worker stand-in: records requests, and the test answers them by hand. */
@@ -55,6 +55,11 @@ function fakeResult(visiblePatches: number): Reconstruction {
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** A plain reconstruction request at `ratio` with the mask from `seed`. */
+function randomInput(ratio: number, seed: number): ReconstructInput {
+  return { image, mask: { mode: 'random', ratio, seed }, intermediates: false, normPixStatistics: 'patch' };
+}
+
 describe('InferenceClient', () => {
   it('sends load with a fresh id, transfers the model buffers and resolves with the backend', async () => {
     const worker = new FakeWorker();
@@ -93,24 +98,9 @@ describe('InferenceClient', () => {
   it('keeps at most one reconstruction waiting: newer requests replace it', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const first = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.1, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
-    const second = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.2, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
-    const third = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.3, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const first = client.reconstruct(randomInput(0.1, 1));
+    const second = client.reconstruct(randomInput(0.2, 1));
+    const third = client.reconstruct(randomInput(0.3, 1));
     // Only the first went to the worker; the second was replaced by the third before it started.
     expect(worker.requests).toHaveLength(1);
     await expect(second).resolves.toBeNull();
@@ -128,18 +118,8 @@ describe('InferenceClient', () => {
   it('starts the waiting reconstruction after a failed one', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const failing = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.1, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
-    const next = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.5, seed: 2 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const failing = client.reconstruct(randomInput(0.1, 1));
+    const next = client.reconstruct(randomInput(0.5, 2));
     worker.reply({ status: 'error', id: worker.last().id, message: 'No model is loaded yet.' });
     await expect(failing).rejects.toThrow('No model is loaded yet.');
     await flush();
@@ -150,12 +130,7 @@ describe('InferenceClient', () => {
   it('rejects everything in flight when the worker itself fails', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const pending = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.1, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const pending = client.reconstruct(randomInput(0.1, 1));
     worker.fail('SyntaxError in worker');
     await expect(pending).rejects.toThrow('The inference worker failed: SyntaxError in worker');
   });
@@ -169,18 +144,8 @@ describe('InferenceClient', () => {
   it('dispose terminates the worker and settles what waits', async () => {
     const worker = new FakeWorker();
     const client = new InferenceClient(worker);
-    const running = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.1, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
-    const waiting = client.reconstruct({
-      image,
-      mask: { mode: 'random', ratio: 0.2, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const running = client.reconstruct(randomInput(0.1, 1));
+    const waiting = client.reconstruct(randomInput(0.2, 1));
     client.dispose();
     expect(worker.terminated).toBe(true);
     await expect(waiting).resolves.toBeNull();

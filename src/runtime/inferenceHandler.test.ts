@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
+import { resizeShorterSideAndCenterCrop } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
 import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
@@ -256,30 +257,22 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
     const { config, handle } = await fixtureHandler();
     const mask = referenceArray('r75_mask.npy'); // [1, N], 1 = removed
     const kept = Uint8Array.from(mask, (removed) => (removed ? 0 : 1));
-    const { data } = referenceImageRgba();
-    const rgb = new Uint8Array(config.imageSize * config.imageSize * 3);
-    for (let i = 0; i < rgb.length / 3; i++) rgb.set(data.subarray(i * 4, i * 4 + 3), i * 3);
-    const image = { width: config.imageSize, height: config.imageSize, data: rgb };
-    const plain = await handle({
-      type: 'reconstruct',
-      id: 1,
-      image,
-      mask: { mode: 'painted', kept },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
-    if (plain.status !== 'reconstructed') throw new Error(JSON.stringify(plain));
+    const image = resizeShorterSideAndCenterCrop(referenceImageRgba(), config.imageSize); // already that size
+    const run = async (intermediates: boolean) => {
+      const reply = await handle({
+        type: 'reconstruct',
+        id: 1,
+        image,
+        mask: { mode: 'painted', kept },
+        intermediates,
+        normPixStatistics: 'patch',
+      });
+      if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
+      return reply;
+    };
+    const plain = await run(false);
     expect(plain.result.intermediates).toBeUndefined();
-
-    const reply = await handle({
-      type: 'reconstruct',
-      id: 2,
-      image,
-      mask: { mode: 'painted', kept },
-      intermediates: true,
-      normPixStatistics: 'patch',
-    });
-    if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
+    const reply = await run(true);
     const { result } = reply;
     const inter = result.intermediates!;
     expect(Array.from(result.mask)).toEqual(Array.from(mask));
