@@ -4,9 +4,9 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gridSize, parseModelConfig, type ModelConfig } from '../../mae/config';
 import { buildMasking } from '../../mae/maskModes';
-import { MODEL_INDEX_FORMAT } from '../../runtime/modelIndex';
 import type { Reconstruction } from '../../runtime/protocol';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
+import { singleModelServices } from '../../../tests/helpers/appServices';
 import { App } from '../App';
 import { AppStoreContext, createAppStore, type AppServices, type AppStore } from '../store';
 
@@ -64,29 +64,7 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
   const runs: PendingRun[] = [];
   const size = config.imageSize;
   const services: AppServices = {
-    loadModelIndex: async () => ({
-      format: MODEL_INDEX_FORMAT,
-      default: 'test',
-      models: [
-        {
-          id: 'test',
-          name: 'Test MAE',
-          config: 'models/test/config.json',
-          bytes: 2_500_000,
-          parameters: 1_200_000,
-          imageSize: config.imageSize,
-          patchSize: config.patchSize,
-        },
-      ],
-    }),
-    fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
-    fetchModelFromUrl: async () => {
-      throw new Error('not used');
-    },
-    readLocalModel: async () => {
-      throw new Error('not used');
-    },
-    startModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    ...singleModelServices(config),
     reconstruct: (input) => new Promise((resolve, reject) => runs.push({ input, resolve, reject })),
     loadSample: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),
     decodeImage: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),

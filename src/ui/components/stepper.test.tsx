@@ -6,8 +6,8 @@ import { fixtureHandler, referenceArray, referenceImageRgba } from '../../../tes
 import { attentionRow } from '../../mae/inspect';
 import { lenKeep, maskFromKeptPatches } from '../../mae/masking';
 import { InferenceClient, type ReconstructInput, type WorkerPort } from '../../runtime/inferenceClient';
-import { MODEL_INDEX_FORMAT } from '../../runtime/modelIndex';
 import type { WorkerReply, WorkerRequest } from '../../runtime/protocol';
+import { singleModelServices } from '../../../tests/helpers/appServices';
 import { App } from '../App';
 import { formatPsnr } from '../format';
 import { AppStoreContext, createAppStore, runKey, type AppServices, type AppStore } from '../store';
@@ -40,29 +40,7 @@ async function fixtureServices(normPixLoss = false) {
   } as unknown as WorkerPort;
   const client = new InferenceClient(port);
   const services: AppServices = {
-    loadModelIndex: async () => ({
-      format: MODEL_INDEX_FORMAT,
-      default: 'fixture',
-      models: [
-        {
-          id: 'fixture',
-          name: config.name,
-          config: 'models/fixture/config.json',
-          bytes: 1,
-          parameters: 1,
-          imageSize: config.imageSize,
-          patchSize: config.patchSize,
-        },
-      ],
-    }),
-    fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
-    fetchModelFromUrl: async () => {
-      throw new Error('not used');
-    },
-    readLocalModel: async () => {
-      throw new Error('not used');
-    },
-    startModel: async () => ({ executionProvider: 'wasm', threads: 1, crossOriginIsolated: false }),
+    ...singleModelServices(config),
     reconstruct: (input) => client.reconstruct(input),
     loadSample: async () => referenceImageRgba(),
     decodeImage: async () => referenceImageRgba(),

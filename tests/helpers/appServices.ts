@@ -1,0 +1,40 @@
+/**
+ * The model side of AppServices for component tests: a one-model index and a model whose config is
+ * `config`, "started" at once on WASM. Tests add reconstruct, loadSample and decodeImage.
+ */
+import type { ModelConfig } from '../../src/mae/config';
+import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
+import type { AppServices } from '../../src/ui/store';
+
+export type ModelServices = Pick<
+  AppServices,
+  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel'
+>;
+
+export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
+  return {
+    loadModelIndex: async () => ({
+      format: MODEL_INDEX_FORMAT,
+      default: id,
+      models: [
+        {
+          id,
+          name: config.name,
+          config: `models/${id}/config.json`,
+          bytes: 2_500_000,
+          parameters: 1_200_000,
+          imageSize: config.imageSize,
+          patchSize: config.patchSize,
+        },
+      ],
+    }),
+    fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
+    fetchModelFromUrl: async () => {
+      throw new Error('not used');
+    },
+    readLocalModel: async () => {
+      throw new Error('not used');
+    },
+    startModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+  };
+}
