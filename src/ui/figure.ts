@@ -1,4 +1,7 @@
-/** "Download figure": the four views side by side with their labels and a caption, as one PNG. */
+/**
+ * Downloadable figures: pictures side by side with their labels and a caption, as one PNG. The
+ * four views ("Download figure") and the pictures of a pipeline step ("Download this step").
+ */
 import type { Views } from '../mae/views';
 import { VIEW_LABELS } from './viewLabels';
 
@@ -7,45 +10,61 @@ const PADDING = 32;
 const GAP = 16;
 const LABEL_HEIGHT = 36;
 const CAPTION_HEIGHT = 64;
-/** Views are enlarged to about this many pixels, by whole factors so patches stay crisp. */
-const TARGET_VIEW_SIZE = 448;
+/** Pictures are enlarged until their longer side is about this many pixels, by whole factors so patches stay crisp. */
+const TARGET_PANEL_SIZE = 448;
 
-export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
-  const size = Math.round(Math.sqrt(views.original.length / 4));
-  const scale = Math.max(1, Math.round(TARGET_VIEW_SIZE / size));
-  const viewSize = size * scale;
-  const canvas = document.createElement('canvas');
-  canvas.width = PADDING * 2 + viewSize * VIEW_LABELS.length + GAP * (VIEW_LABELS.length - 1);
-  canvas.height = PADDING * 2 + LABEL_HEIGHT + viewSize + CAPTION_HEIGHT;
+export interface Panel {
+  label: string;
+  /** A canvas holding the picture at its own resolution. */
+  picture: HTMLCanvasElement;
+}
+
+function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const context = canvas.getContext('2d');
   if (!context) throw new Error('This browser gave no 2D canvas to draw the figure on.');
+  return context;
+}
+
+export function drawPanels(panels: readonly Panel[], caption: string): HTMLCanvasElement {
+  const sizes = panels.map(({ picture }) => {
+    const scale = Math.max(1, Math.round(TARGET_PANEL_SIZE / Math.max(picture.width, picture.height)));
+    return { width: picture.width * scale, height: picture.height * scale };
+  });
+  const tallest = Math.max(...sizes.map((size) => size.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = PADDING * 2 + sizes.reduce((sum, size) => sum + size.width, 0) + GAP * (panels.length - 1);
+  canvas.height = PADDING * 2 + LABEL_HEIGHT + tallest + CAPTION_HEIGHT;
+  const context = context2d(canvas);
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, canvas.width, canvas.height);
-
-  const tile = document.createElement('canvas');
-  tile.width = size;
-  tile.height = size;
-  const tileContext = tile.getContext('2d');
-  if (!tileContext) throw new Error('This browser gave no 2D canvas to draw the figure on.');
   context.imageSmoothingEnabled = false;
-  VIEW_LABELS.forEach(({ key, label }, i) => {
-    const x = PADDING + i * (viewSize + GAP);
+  let x = PADDING;
+  panels.forEach(({ label, picture }, i) => {
+    const size = sizes[i]!;
     context.fillStyle = '#1c1d22';
     context.font = `600 20px ${FONT}`;
     context.textBaseline = 'alphabetic';
-    context.fillText(label, x, PADDING + LABEL_HEIGHT - 12);
-    tileContext.putImageData(new ImageData(new Uint8ClampedArray(views[key]), size, size), 0, 0);
-    context.drawImage(tile, x, PADDING + LABEL_HEIGHT, viewSize, viewSize);
+    context.fillText(label, x, PADDING + LABEL_HEIGHT - 12, size.width);
+    context.drawImage(picture, x, PADDING + LABEL_HEIGHT, size.width, size.height);
+    x += size.width + GAP;
   });
-
   context.fillStyle = '#4a4d57';
   context.font = `400 18px ${FONT}`;
-  context.fillText(caption, PADDING, PADDING + LABEL_HEIGHT + viewSize + 36, canvas.width - 2 * PADDING);
+  context.fillText(caption, PADDING, PADDING + LABEL_HEIGHT + tallest + 36, canvas.width - 2 * PADDING);
   return canvas;
 }
 
-export async function downloadFigure(views: Views, caption: string, fileName: string): Promise<void> {
-  const canvas = drawFigure(views, caption);
+export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
+  const size = Math.round(Math.sqrt(views.original.length / 4));
+  const panels = VIEW_LABELS.map(({ key, label }) => {
+    const picture = Object.assign(document.createElement('canvas'), { width: size, height: size });
+    context2d(picture).putImageData(new ImageData(new Uint8ClampedArray(views[key]), size, size), 0, 0);
+    return { label, picture };
+  });
+  return drawPanels(panels, caption);
+}
+
+export async function downloadCanvas(canvas: HTMLCanvasElement, fileName: string): Promise<void> {
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('The figure could not be encoded as PNG.');
   const url = URL.createObjectURL(blob);
@@ -55,4 +74,8 @@ export async function downloadFigure(views: Views, caption: string, fileName: st
   link.remove();
   // Revoked later: some browsers read the URL only after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function downloadFigure(views: Views, caption: string, fileName: string): Promise<void> {
+  return downloadCanvas(drawFigure(views, caption), fileName);
 }

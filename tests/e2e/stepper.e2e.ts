@@ -3,7 +3,9 @@
  * Chromium, with the bundled model. Walks the ten steps with the keyboard, changes the attention
  * query, paints patches and checks K, and that nothing logs an error.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lenKeep } from '../../src/mae/masking';
 import { gridCellSize } from '../../src/mae/maskModes';
@@ -60,7 +62,7 @@ beforeAll(async () => {
   if (!entry) throw new Error('the build lists no default model');
   model = entry;
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
@@ -119,6 +121,16 @@ describe('pipeline stepper', () => {
     const fromPatch = await canvasBytes('Attention map');
     await stepper().getByRole('combobox', { name: 'Attention head' }).selectOption('0');
     await expect.poll(async () => Buffer.compare(await canvasBytes('Attention map'), fromPatch)).not.toBe(0);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      stepper().getByRole('button', { name: 'Download this step' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('mae-lens_step6_encoder.png');
+    const png = PNG.sync.read(readFileSync((await download.path())!));
+    // One enlarged picture plus margins, label and caption.
+    expect(png.width).toBeGreaterThanOrEqual(model.imageSize * 2);
+    expect(png.height).toBeGreaterThan(png.width);
   });
 
   it('paints three patches and K grows by three; clearing leaves K = 0 and the page working', async () => {

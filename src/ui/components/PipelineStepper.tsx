@@ -1,5 +1,6 @@
-import type { KeyboardEvent } from 'react';
-import { useAppStore } from '../store';
+import { useRef, type KeyboardEvent } from 'react';
+import { downloadCanvas, drawPanels } from '../figure';
+import { sourceLabel, useAppStore } from '../store';
 import { STEP_IDS, STEP_TITLES, stepText } from '../steps';
 import { StepBody } from './StepBodies';
 
@@ -25,6 +26,23 @@ function Stepper() {
       ? { config, result, intermediates }
       : null;
   const text = run ? stepText(id, run.config, run.result.visiblePatches, maskMode) : null;
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const source = useAppStore((s) => sourceLabel(s.source));
+  const showError = useAppStore((s) => s.showError);
+
+  // The step's own pictures, as drawn (overlays in SVG are not part of them).
+  const downloadStep = () => {
+    const canvases = Array.from(
+      bodyRef.current?.querySelectorAll<HTMLCanvasElement>('canvas[aria-label]') ?? [],
+    );
+    if (!run || !text || canvases.length === 0) return;
+    const panels = canvases.map((picture) => ({ label: picture.getAttribute('aria-label') ?? '', picture }));
+    const caption = `${STEP_TITLES[id]} · ${text.shape} · ${source} · ${run.config.name} · K = ${run.result.visiblePatches} · MAE Lens`;
+    const fileName = `mae-lens_step${step + 1}_${id}.png`;
+    Promise.resolve()
+      .then(() => downloadCanvas(drawPanels(panels, caption), fileName))
+      .catch((error: Error) => showError(error.message));
+  };
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
     if (ownsArrowKeys(event.target)) return;
@@ -64,7 +82,12 @@ function Stepper() {
           )}
         </div>
         {run ? (
-          <StepBody id={id} run={run} />
+          <div ref={bodyRef} className="stepper__figure">
+            <StepBody id={id} run={run} />
+            <button type="button" className="button button--small" onClick={downloadStep}>
+              Download this step
+            </button>
+          </div>
         ) : (
           <p className="step-empty" role="status">
             {result ? 'Fetching the intermediate outputs…' : 'Waiting for the first reconstruction…'}
