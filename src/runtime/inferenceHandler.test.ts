@@ -252,6 +252,13 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
   },
 );
 
+function maxByteDifference(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
 describe('intermediates for the pipeline stepper, on the upstream fixture model', () => {
   it('a painted mask with the fixture kept patches reproduces r75 pred, with consistent intermediates', async () => {
     const { config, handle } = await fixtureHandler();
@@ -276,18 +283,18 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
     const { result } = reply;
     const inter = result.intermediates!;
     expect(Array.from(result.mask)).toEqual(Array.from(mask));
-    expect(result.views).toEqual(plain.result.views);
+    // The full graphs (fetched for intermediates) and the lean ones may round differently.
+    for (const key of Object.keys(result.views) as (keyof typeof result.views)[]) {
+      expect(maxByteDifference(result.views[key], plain.result.views[key]), key).toBeLessThanOrEqual(1);
+    }
 
     // The encoder is permutation-equivariant, so kept patches in patch order give upstream's pred.
     const expectedPixels = reconstructionView(
       predictionToPixels(referenceArray('r75_pred.npy') as Float32Array, config),
       config.imageSize,
     );
-    let worst = 0;
-    for (let i = 0; i < expectedPixels.length; i++) {
-      worst = Math.max(worst, Math.abs(expectedPixels[i]! - result.views.reconstruction[i]!));
-    }
-    expect(worst).toBeLessThanOrEqual(1); // bytes: 1e-4 in pred space may round the other way
+    // bytes: 1e-4 in pred space may round the other way
+    expect(maxByteDifference(expectedPixels, result.views.reconstruction)).toBeLessThanOrEqual(1);
 
     const K = inter.idsKeep.length;
     expect(K).toBe(49);
@@ -300,7 +307,9 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
     }
     expect(inter.decoderLayerViews).toHaveLength(config.decoder.depth);
     // The last decoder block's read-out is the reconstruction itself.
-    expect(inter.decoderLayerViews.at(-1)).toEqual(result.views.reconstruction);
+    expect(
+      maxByteDifference(inter.decoderLayerViews.at(-1)!, result.views.reconstruction),
+    ).toBeLessThanOrEqual(1);
     expect(inter.decoderLayerViews[0]).not.toEqual(result.views.reconstruction);
     expect(inter.perPatchMse).toHaveLength(config.numPatches);
   });
