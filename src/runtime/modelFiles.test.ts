@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
 import { parseModelConfig } from '../mae/config';
 import {
   fetchModelBytes,
@@ -13,8 +14,9 @@ import {
 } from './modelFiles';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const encoderBytes = new Uint8Array([1, 2, 3, 4, 5]);
-const decoderBytes = new Uint8Array([9, 8, 7]);
+// The tiny fixture's geometry (tinyConfigJson): 16-pixel patches, 196 of them, 192-wide encoder.
+const geometry = { patchSize: 16, numPatches: 196, encoderDim: 192 };
+const { encoder: encoderBytes, decoder: decoderBytes } = fakeMaeGraphs(geometry);
 
 function configFor(files: Record<string, object>) {
   const json = tinyConfigJson();
@@ -23,15 +25,15 @@ function configFor(files: Record<string, object>) {
 }
 
 const goodConfig = configFor({
-  encoder: { path: 'encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
-  decoder: { path: 'decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+  encoder: { path: 'encoder.onnx', bytes: encoderBytes.length, sha256: sha(encoderBytes) },
+  decoder: { path: 'decoder.onnx', bytes: decoderBytes.length, sha256: sha(decoderBytes) },
 });
 
-const encoderLeanBytes = new Uint8Array([11, 12]);
-const decoderLeanBytes = new Uint8Array([13]);
+// Distinct bytes (another graph name) with the same contract.
+const { encoder: encoderLeanBytes, decoder: decoderLeanBytes } = fakeMaeGraphs(geometry, 1);
 const leanConfig = configFor({
-  encoder: { path: 'onnx/encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
-  decoder: { path: 'onnx/decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+  encoder: { path: 'onnx/encoder.onnx', bytes: encoderBytes.length, sha256: sha(encoderBytes) },
+  decoder: { path: 'onnx/decoder.onnx', bytes: decoderBytes.length, sha256: sha(decoderBytes) },
   encoder_lean: { path: 'onnx/encoder.lean.onnx', sha256: sha(encoderLeanBytes), weights_from: 'encoder' },
   decoder_lean: { path: 'onnx/decoder.lean.onnx', sha256: sha(decoderLeanBytes), weights_from: 'decoder' },
 });
@@ -105,14 +107,15 @@ describe('file checks', () => {
   it('explains a size mismatch before hashing', async () => {
     await expect(
       verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: 6 }, 'e.onnx'),
-    ).rejects.toThrow('e.onnx: config.json says 6 bytes, got 5');
+    ).rejects.toThrow(`e.onnx: config.json says 6 bytes, got ${encoderBytes.length}`);
   });
 
   it('reports progress chunk by chunk', async () => {
     const seen: [number, number | null][] = [];
-    const response = await fakeFetch({ u: encoderBytes })('u');
+    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+    const response = await fakeFetch({ u: bytes })('u');
     const buffer = await readWithProgress(response, null, (loaded, total) => seen.push([loaded, total]));
-    expect(new Uint8Array(buffer)).toEqual(encoderBytes);
+    expect(new Uint8Array(buffer)).toEqual(bytes);
     expect(seen).toEqual([
       [3, 5],
       [5, 5],
@@ -136,7 +139,8 @@ describe('fetchModelBytes', () => {
     );
     expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
     expect(new Uint8Array(bytes.decoder)).toEqual(decoderBytes);
-    expect(progress.at(-1)).toEqual({ loaded: 8, total: 8 });
+    const total = encoderBytes.length + decoderBytes.length;
+    expect(progress.at(-1)).toEqual({ loaded: total, total });
   });
 
   it('also fetches the lean graphs, naming the full files they read as the exporter did', async () => {
@@ -160,13 +164,17 @@ describe('fetchModelBytes', () => {
       encoderPath: 'encoder.onnx',
       decoderPath: 'decoder.onnx',
     });
-    expect(progress.at(-1)).toEqual({ loaded: 11, total: 11 });
+    const total =
+      encoderBytes.length + decoderBytes.length + encoderLeanBytes.length + decoderLeanBytes.length;
+    expect(progress.at(-1)).toEqual({ loaded: total, total });
   });
 
   it('refuses a file whose hash does not match config.json', async () => {
     const config = parseModelConfig(goodConfig);
     const fetchImpl = fakeFetch({
-      'http://host/m/encoder.onnx': new Uint8Array([1, 2, 3, 4, 6]),
+      'http://host/m/encoder.onnx': encoderBytes.map((byte, i) =>
+        i === encoderBytes.length - 1 ? byte ^ 1 : byte,
+      ),
       'http://host/m/decoder.onnx': decoderBytes,
     });
     await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(

@@ -3,7 +3,7 @@
  * through playwright-core. Needs /usr/bin/chromium (apt-get install chromium) and a model in
  * models/ (the bundled mae-small).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -12,23 +12,9 @@ import { resizeShorterSideAndCenterCrop } from '../../src/mae/image';
 import { lenKeep } from '../../src/mae/masking';
 import { patchIndexOfPixels } from '../../src/mae/views';
 import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
-import { buildDist, freePort, launchChromium, root, vite, viewsReady as viewsReadyOn } from './harness';
+import { buildDist, launchChromium, root, startPreview, viewsReady as viewsReadyOn } from './harness';
 
 const VIEW_NAMES = ['Original', 'Masked', 'Reconstruction', 'Reconstruction + visible'] as const;
-
-async function waitForServer(url: string, preview: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (preview.exitCode !== null) throw new Error(`vite preview exited with ${preview.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`vite preview did not answer at ${url}`);
-}
 
 let preview: ChildProcess;
 let browser: Browser;
@@ -140,13 +126,7 @@ function testPng(width: number, height: number): { png: Buffer; rgba: Uint8Array
 beforeAll(async () => {
   buildDist();
 
-  const port = await freePort();
-  baseUrl = `http://localhost:${port}/`;
-  preview = spawn(process.execPath, [vite, 'preview', '--port', String(port), '--strictPort'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
-  await waitForServer(baseUrl, preview);
+  ({ preview, baseUrl } = await startPreview());
   const index = parseModelIndex(await (await fetch(`${baseUrl}models/index.json`)).json());
   const entry = index.models.find((m) => m.id === index.default);
   if (!entry) throw new Error('the build lists no default model');

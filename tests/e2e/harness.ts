@@ -2,7 +2,7 @@
  * What the e2e files share: building dist/, a free loopback port, Debian's Chromium through
  * playwright-core, and waiting for the views to show a finished reconstruction.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -34,6 +34,32 @@ export async function freePort(): Promise<number> {
       );
     });
   });
+}
+
+async function waitForServer(url: string, preview: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (preview.exitCode !== null) throw new Error(`vite preview exited with ${preview.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`vite preview did not answer at ${url}`);
+}
+
+/** `vite preview` of dist/ on a free port; resolves once it answers. */
+export async function startPreview(): Promise<{ preview: ChildProcess; baseUrl: string }> {
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}/`;
+  const preview = spawn(process.execPath, [vite, 'preview', '--port', String(port), '--strictPort'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  await waitForServer(baseUrl, preview);
+  return { preview, baseUrl };
 }
 
 /** launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs. */
