@@ -69,6 +69,12 @@ describe('config.json', () => {
     expect(() => parseConfigText('{oops', 'my/config.json')).toThrow(/^my\/config\.json is not valid JSON/);
   });
 
+  it('says so when an HTML page came instead of config.json (a single-page host’s answer to a wrong URL)', () => {
+    expect(() => parseConfigText('\n<!doctype html><title>x</title>', 'https://h/m/config.json')).toThrow(
+      'https://h/m/config.json is an HTML page, not a config.json: the address is wrong, or the server answered with an error page.',
+    );
+  });
+
   it('fetches and validates, reporting HTTP errors with the URL', async () => {
     const fetchImpl = fakeFetch({ 'http://x/m/config.json': JSON.stringify(goodConfig) });
     await expect(fetchModelConfig('http://x/m/config.json', fetchImpl)).resolves.toMatchObject({
@@ -169,6 +175,18 @@ describe('fetchModelBytes', () => {
     expect(progress.at(-1)).toEqual({ loaded: total, total });
   });
 
+  it('refuses an HTML page served in place of a model file', async () => {
+    const config = parseModelConfig(goodConfig);
+    const fetchImpl = vi.fn(async (input: RequestInfo | URL) =>
+      String(input).endsWith('decoder.onnx')
+        ? new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+        : new Response(encoderBytes),
+    ) as unknown as typeof fetch;
+    await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
+      'http://host/m/decoder.onnx: the server sent an HTML page instead of this file, so it is probably missing there.',
+    );
+  });
+
   it('refuses a file whose hash does not match config.json', async () => {
     const config = parseModelConfig(goodConfig);
     const fetchImpl = fakeFetch({
@@ -180,6 +198,58 @@ describe('fetchModelBytes', () => {
     await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
       'http://host/m/encoder.onnx: SHA-256 mismatch',
     );
+  });
+});
+
+describe('the Cache API copy', () => {
+  /** A Cache API over a Map, installed as globalThis.caches for one test. */
+  function fakeCaches() {
+    const entries = new Map<string, Uint8Array>();
+    const cache = {
+      async match(key: string) {
+        const bytes = entries.get(key);
+        return bytes ? new Response(bytes.slice()) : undefined;
+      },
+      async put(key: string, response: Response) {
+        entries.set(key, new Uint8Array(await response.arrayBuffer()));
+      },
+      async delete(key: string) {
+        return entries.delete(key);
+      },
+    };
+    vi.stubGlobal('caches', { open: async () => cache });
+    return entries;
+  }
+
+  it('keeps verified files, and drops and fetches again an entry that no longer matches its SHA-256', async () => {
+    const entries = fakeCaches();
+    try {
+      const config = parseModelConfig(goodConfig);
+      const urls = { encoder: 'http://host/m/encoder.onnx', decoder: 'http://host/m/decoder.onnx' };
+      const fetchImpl = fakeFetch({ [urls.encoder]: encoderBytes, [urls.decoder]: decoderBytes });
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(fetchImpl).toHaveBeenCalledTimes(2);
+      const key = `${urls.encoder}#sha256=${sha(encoderBytes)}`;
+      expect(entries.get(key)).toEqual(encoderBytes);
+
+      // Served from the cache: no request.
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(fetchImpl).toHaveBeenCalledTimes(2);
+
+      // Same length, other bytes (a damaged disk cache): only the hash tells.
+      entries.set(key, new Uint8Array(encoderBytes.length));
+      const bytes = await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
+      expect(
+        vi
+          .mocked(fetchImpl)
+          .mock.calls.slice(2)
+          .map(([url]) => String(url)),
+      ).toEqual([urls.encoder]);
+      expect(entries.get(key)).toEqual(encoderBytes);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -9,7 +9,17 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +30,8 @@ import { buildDist, root, startPreview, viewsReady } from './harness';
 
 const zooDir = join(root, 'tests', 'fixtures', 'image-zoo');
 const dist = join(root, 'dist');
+/** Broken models for "Load your own", deleted afterwards. */
+const scratch = mkdtempSync(join(tmpdir(), 'mae-lens-robustness-'));
 /** Broken models served next to the build, under the page's own origin. */
 const BROKEN = 'e2e-models';
 
@@ -104,8 +116,8 @@ function writeBrokenModels(): void {
   const missing = folder('missing-decoder');
   writeFileSync(join(missing, 'config.json'), JSON.stringify(bundledConfig()));
   cpSync(join(source, 'encoder.onnx'), join(missing, 'encoder.onnx'));
-  // An HTML error page where config.json should be.
-  writeFileSync(join(folder('not-json'), 'config.json'), '<!doctype html><title>Not found</title>');
+  // Text that is almost JSON.
+  writeFileSync(join(folder('not-json'), 'config.json'), '{"format": "mae-lens-model/1", name: }');
 }
 
 beforeAll(async () => {
@@ -150,6 +162,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   preview?.kill();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 async function alertText(): Promise<string> {
@@ -276,7 +289,8 @@ describe('the production build, served with its headers', () => {
         }
         if (!/\.(html|js|mjs|css|json|svg)$|^_headers$/.test(name)) continue;
         for (const [url] of readFileSync(path, 'utf8').matchAll(/https?:\/\/[^\s"'`<>)\\]+/g)) {
-          found.set(new URL(url).origin, path.slice(dist.length + 1));
+          // Templates such as `https://${host}` are not URLs yet; their fixed part is checked below.
+          if (URL.canParse(url)) found.set(new URL(url).origin, path.slice(dist.length + 1));
         }
       }
     };
@@ -366,7 +380,6 @@ describe('images', () => {
           if (pixels[i] !== pixels[i + 1] || pixels[i] !== pixels[i + 2])
             throw new Error(`${what}: pixel ${i / 4} has colour`);
         }
-        expectPixel(pixels, left, middle, [pixels[0]!, pixels[0]!, pixels[0]!], 0, `${what} row start`);
         expect(pixels[(middle * size + right) * 4]!, `${what} gets lighter to the right`).toBeGreaterThan(
           pixels[(middle * size + left) * 4]! + 100,
         );
@@ -417,20 +430,30 @@ describe('images', () => {
 });
 
 describe('models', () => {
-  /** The bundled model's files for "Load your own", optionally altered. */
+  /**
+   * The bundled model's files for "Load your own", optionally altered: paths, so that Chromium
+   * reads them from disk (sending 20 MB buffers through the protocol took seconds per case).
+   */
   function pick(
     change: (config: ReturnType<typeof bundledConfig>, files: Map<string, Buffer>) => void,
-  ): { name: string; mimeType: string; buffer: Buffer }[] {
+  ): string[] {
     const config = bundledConfig();
     delete config.files.encoder_lean;
     delete config.files.decoder_lean;
-    const files = new Map(
+    const originals = new Map(
       ['encoder.onnx', 'decoder.onnx'].map((name) => [name, readFileSync(join(modelFolder(), name))]),
     );
+    const files = new Map(originals);
     change(config, files);
+    const folder = mkdtempSync(join(scratch, 'model-'));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
     return [
-      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(config)) },
-      ...[...files].map(([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer })),
+      join(folder, 'config.json'),
+      ...[...files].map(([name, bytes]) => {
+        if (bytes === originals.get(name)) return join(modelFolder(), name);
+        writeFileSync(join(folder, name), bytes);
+        return join(folder, name);
+      }),
     ];
   }
 
@@ -535,7 +558,7 @@ describe('models', () => {
     await dismissAlert();
   });
 
-  it('Load from URL: 404, a missing file, a truncated download and an HTML page as config.json', async () => {
+  it('Load from URL: a wrong address, a missing file, a truncated download and a config.json that is not JSON', async () => {
     const before = await viewPixels();
     const cases: [string, RegExp][] = [
       [`${BROKEN}/nowhere/config.json`, /\/e2e-models\/nowhere\/config\.json does not exist \(HTTP 404\)\./],
