@@ -91,11 +91,14 @@ def main(out):
 
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" {size} viewBox="0 0 400 300">'
-        '<rect width="400" height="150" fill="rgb(220,30,40)"/>'
-        '<rect y="150" width="400" height="150" fill="rgb(30,60,200)"/></svg>'
+        '<rect width="400" height="150" fill="rgb{top}"/>'
+        '<rect y="150" width="400" height="150" fill="rgb{bottom}"/></svg>'
     )
-    add("sized.svg", svg.format(size='width="400" height="300"').encode(), "image/svg+xml", top=list(RED), bottom=list(BLUE))
-    add("unsized.svg", svg.format(size="").encode(), "image/svg+xml", top=list(RED), bottom=list(BLUE))
+    sized = svg.format(size='width="400" height="300"', top=RED, bottom=BLUE)
+    add("sized.svg", sized.encode(), "image/svg+xml", top=list(RED), bottom=list(BLUE))
+    # Colours swapped, so that the test sees the picture change after sized.svg.
+    unsized = svg.format(size="", top=BLUE, bottom=RED)
+    add("unsized.svg", unsized.encode(), "image/svg+xml", top=list(BLUE), bottom=list(RED))
 
     buffer = io.BytesIO()
     halves(320, 240).save(buffer, "WEBP", lossless=True)

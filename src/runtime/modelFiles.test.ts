@@ -180,7 +180,7 @@ describe('fetchModelBytes', () => {
     const fetchImpl = vi.fn(async (input: RequestInfo | URL) =>
       String(input).endsWith('decoder.onnx')
         ? new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
-        : new Response(encoderBytes),
+        : new Response(encoderBytes.slice()),
     ) as unknown as typeof fetch;
     await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
       'http://host/m/decoder.onnx: the server sent an HTML page instead of this file, so it is probably missing there.',
@@ -204,7 +204,7 @@ describe('fetchModelBytes', () => {
 describe('the Cache API copy', () => {
   /** A Cache API over a Map, installed as globalThis.caches for one test. */
   function fakeCaches() {
-    const entries = new Map<string, Uint8Array>();
+    const entries = new Map<string, Uint8Array<ArrayBuffer>>();
     const cache = {
       async match(key: string) {
         const bytes = entries.get(key);

@@ -302,6 +302,9 @@ describe('the production build, served with its headers', () => {
       'https://huggingface.co': 'hf:OWNER/REPO model specs, fetched only when the user asks for one',
       'https://github.com': 'links in onnxruntime-web error messages',
       'https://onnxruntime.ai': 'links in onnxruntime-web error messages',
+      'https://web.dev': 'a link in an onnxruntime-web warning',
+      'https://rolldown.rs': 'a link in a bundler runtime error message',
+      'https://commons.wikimedia.org': 'text of the sample photos’ credits',
     };
     const unexplained = [...found].filter(([origin]) => !(origin in explained));
     expect(unexplained, 'origins in dist/ without a reason').toEqual([]);
@@ -471,13 +474,11 @@ describe('models', () => {
     ],
     [
       'config.json that is not JSON',
-      () => [
-        {
-          name: 'config.json',
-          mimeType: 'application/json',
-          buffer: Buffer.from('{"format": "mae-lens-model/1",'),
-        },
-      ],
+      () => {
+        const path = join(mkdtempSync(join(scratch, 'model-')), 'config.json');
+        writeFileSync(path, '{"format": "mae-lens-model/1",');
+        return [path];
+      },
       /config\.json is not valid JSON: /,
     ],
     [
@@ -561,10 +562,15 @@ describe('models', () => {
   it('Load from URL: a wrong address, a missing file, a truncated download and a config.json that is not JSON', async () => {
     const before = await viewPixels();
     const cases: [string, RegExp][] = [
-      [`${BROKEN}/nowhere/config.json`, /\/e2e-models\/nowhere\/config\.json does not exist \(HTTP 404\)\./],
+      // vite preview, like most single-page hosts, answers a missing path with index.html and
+      // status 200; a real 404 is covered by tests/e2e/hosting.e2e.ts and modelFiles.test.ts.
+      [
+        `${BROKEN}/nowhere/config.json`,
+        /\/e2e-models\/nowhere\/config\.json is an HTML page, not a config\.json: the address is wrong, or the server answered with an error page\./,
+      ],
       [
         `${BROKEN}/missing-decoder/config.json`,
-        /\/e2e-models\/missing-decoder\/decoder\.onnx does not exist \(HTTP 404\)\./,
+        /\/e2e-models\/missing-decoder\/decoder\.onnx: the server sent an HTML page instead of this file, so it is probably missing there\./,
       ],
       [
         `${BROKEN}/truncated-download/config.json`,
@@ -660,6 +666,14 @@ describe('privacy', () => {
   });
 });
 
+/**
+ * Growth of the renderer's RSS allowed over 10 switches and 100 runs, after a garbage collection.
+ * Measured here: +18 MB and -175 MB (RSS swings by about 100 MB between samples while buffers
+ * wait for collection). A pair of sessions of the bundled model holds ~23 MB of weights in the
+ * WASM heap, which never shrinks: 10 leaked pairs would add 230 MB or more.
+ */
+const MEMORY_BOUND_MB = 150;
+
 describe('memory', () => {
   it('10 model switches and 100 reconstructions keep the renderer (page + inference worker) within a bound', async () => {
     const configUrl = new URL(model.config, baseUrl).href;
@@ -702,11 +716,6 @@ describe('memory', () => {
   });
 });
 
-/**
- * Growth allowed over 10 switches and 100 runs. A leaked pair of sessions of the bundled model
- * keeps ~23 MB of weights in the WASM heap, so 10 leaks would add 230 MB or more.
- */
-const MEMORY_BOUND_MB = 100;
 
 describe('console', () => {
   it('logged no errors and no Content-Security-Policy violation', async () => {
