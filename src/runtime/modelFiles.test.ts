@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
@@ -6,6 +7,7 @@ import { parseModelConfig } from '../mae/config';
 import {
   fetchModelBytes,
   fetchModelConfig,
+  ModelFileError,
   parseConfigText,
   readLocalModel,
   readWithProgress,
@@ -67,6 +69,26 @@ describe('config.json', () => {
 
   it('names the file when it is not JSON', () => {
     expect(() => parseConfigText('{oops', 'my/config.json')).toThrow(/^my\/config\.json is not valid JSON/);
+  });
+
+  it('throws only ModelFileError, naming the file, on any text: random, or valid config.json cut short', () => {
+    const good = JSON.stringify(goodConfig, null, 2);
+    const text = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.integer({ min: 0, max: good.length - 1 }).map((cut) => good.slice(0, cut)),
+    );
+    fc.assert(
+      fc.property(text, (input) => {
+        try {
+          parseConfigText(input, 'm/config.json');
+        } catch (error) {
+          expect(error).toBeInstanceOf(ModelFileError);
+          expect((error as Error).message).toMatch(/^m\/config\.json[ :]/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('says so when an HTML page came instead of config.json (a single-page host’s answer to a wrong URL)', () => {

@@ -716,7 +716,6 @@ describe('memory', () => {
   });
 });
 
-
 describe('console', () => {
   it('logged no errors and no Content-Security-Policy violation', async () => {
     expect(cspViolations).toEqual([]);
