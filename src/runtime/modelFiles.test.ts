@@ -135,7 +135,15 @@ describe('file checks', () => {
   it('explains a size mismatch before hashing', async () => {
     await expect(
       verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: 6 }, 'e.onnx'),
-    ).rejects.toThrow(`e.onnx: config.json says 6 bytes, got ${encoderBytes.length}`);
+    ).rejects.toThrow(
+      `e.onnx: config.json says 6 bytes, got ${encoderBytes.length}. The file and config.json come from different exports.`,
+    );
+    const longer = encoderBytes.length + 10;
+    await expect(
+      verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: longer }, 'e.onnx'),
+    ).rejects.toThrow(
+      `e.onnx: config.json says ${longer} bytes, got ${encoderBytes.length}. The file is incomplete (cut off while downloading or copying?)`,
+    );
   });
 
   it('reports progress chunk by chunk', async () => {

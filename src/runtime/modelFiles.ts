@@ -94,7 +94,9 @@ export async function verifyModelFile(bytes: ArrayBuffer, file: ModelFile, sourc
   if (file.bytes !== undefined && bytes.byteLength !== file.bytes) {
     throw new ModelFileError(
       `${source}: config.json says ${file.bytes} bytes, got ${bytes.byteLength}. ` +
-        'The file and config.json come from different exports.',
+        (bytes.byteLength < file.bytes
+          ? 'The file is incomplete (cut off while downloading or copying?), or it and config.json come from different exports.'
+          : 'The file and config.json come from different exports.'),
     );
   }
   if (file.sha256 === undefined) return;

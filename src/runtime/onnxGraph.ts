@@ -136,7 +136,9 @@ export function readOnnxGraph(bytes: Uint8Array, fileName: string): OnnxGraphInf
       );
     }
     if (error instanceof OnnxGraphError && error.message.startsWith(fileName)) throw error;
-    throw new OnnxGraphError(`${fileName} is not an ONNX model (${(error as Error).message}).`);
+    throw new OnnxGraphError(
+      `${fileName} is not an ONNX model: its bytes do not read as one (${(error as Error).message}).`,
+    );
   }
 }
 
