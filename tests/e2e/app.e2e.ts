@@ -3,7 +3,6 @@
  * through playwright-core. Needs /usr/bin/chromium (apt-get install chromium) and a model in
  * models/ (the bundled mae-small).
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -16,7 +15,7 @@ import { buildDist, launchChromium, root, startPreview, viewsReady as viewsReady
 
 const VIEW_NAMES = ['Original', 'Masked', 'Reconstruction', 'Reconstruction + visible'] as const;
 
-let preview: ChildProcess;
+let preview: { baseUrl: string; stop(): void };
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -126,7 +125,8 @@ function testPng(width: number, height: number): { png: Buffer; rgba: Uint8Array
 beforeAll(async () => {
   buildDist();
 
-  ({ preview, baseUrl } = await startPreview());
+  preview = await startPreview();
+  baseUrl = preview.baseUrl;
   const index = parseModelIndex(await (await fetch(`${baseUrl}models/index.json`)).json());
   const entry = index.models.find((m) => m.id === index.default);
   if (!entry) throw new Error('the build lists no default model');
@@ -144,7 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  preview?.kill();
+  preview?.stop();
 });
 
 describe('MAE Lens in Chromium', () => {

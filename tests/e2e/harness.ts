@@ -51,7 +51,7 @@ async function waitForServer(url: string, preview: ChildProcess): Promise<void> 
 }
 
 /** `vite preview` of dist/ on a free port; resolves once it answers. */
-export async function startPreview(): Promise<{ preview: ChildProcess; baseUrl: string }> {
+export async function startPreview(): Promise<{ baseUrl: string; stop(): void }> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}/`;
   const preview = spawn(process.execPath, [vite, 'preview', '--port', String(port), '--strictPort'], {
@@ -59,7 +59,7 @@ export async function startPreview(): Promise<{ preview: ChildProcess; baseUrl: 
     stdio: 'ignore',
   });
   await waitForServer(baseUrl, preview);
-  return { preview, baseUrl };
+  return { baseUrl, stop: () => preview.kill() };
 }
 
 /** launch() gives every run a fresh temporary profile: no Cache API entries from earlier runs. */

@@ -7,7 +7,6 @@
  * The images come from scripts/make_image_zoo.py (run here into tests/fixtures/image-zoo/, which
  * git ignores); the broken models are made here from the bundled mae-small.
  */
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -51,7 +50,7 @@ interface ZooEntry {
 /** Marks this run's Chromium so that its processes can be found for the memory numbers. */
 const marker = `--mae-lens-robustness-${process.pid}`;
 
-let preview: ChildProcess;
+let preview: { baseUrl: string; stop(): void };
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -135,7 +134,8 @@ beforeAll(async () => {
   numPatches = (model.imageSize / model.patchSize) ** 2;
   writeBrokenModels();
 
-  ({ preview, baseUrl } = await startPreview());
+  preview = await startPreview();
+  baseUrl = preview.baseUrl;
   // --expose-gc: the memory numbers are taken after a full garbage collection.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -161,7 +161,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  preview?.kill();
+  preview?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
