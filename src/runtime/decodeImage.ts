@@ -26,7 +26,7 @@ const MAX_FULL_DECODE_PIXELS = 4096 * 4096;
  * Transparent pixels are composited on white: the model only sees RGB, and white is what an
  * image viewer shows behind a transparent picture on a light page (docs/ROBUSTNESS.md).
  */
-export const BACKGROUND = '#ffffff';
+const BACKGROUND = '#ffffff';
 
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
