@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -8,6 +9,28 @@ const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The headers public/_headers gives every path (`/*`), as Netlify and Cloudflare Pages send them:
+ * `vite preview`, which the e2e tests drive, then serves the build under the same
+ * Content-Security-Policy as a real host. Not used by `vite dev`, whose React refresh needs
+ * inline scripts.
+ */
+function staticHostHeaders(): Record<string, string> {
+  const lines = readFileSync(new URL('./public/_headers', import.meta.url), 'utf8').split('\n');
+  const headers: Record<string, string> = {};
+  let inAllPaths = false;
+  for (const line of lines) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (!/^\s/.test(line)) {
+      inAllPaths = line.trim() === '/*';
+    } else if (inAllPaths) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    }
+  }
+  return headers;
+}
 
 // `vite preview` gzips responses on the fly when their Content-Type is empty or textual; a
 // several-hundred-MB .onnx then takes 10x longer to arrive. This middleware runs before the
@@ -38,7 +61,7 @@ export default defineConfig({
   base: './',
   plugins: [react(), serveOnnxAsBinary(), modelsPlugin()],
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, ...staticHostHeaders() } },
   worker: { format: 'es' },
   test: {
     projects: [

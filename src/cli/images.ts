@@ -11,6 +11,19 @@ export class ImageFileError extends Error {
   override name = 'ImageFileError';
 }
 
+/**
+ * Transparent pixels composited on white, as the page does (src/runtime/decodeImage.ts), so that
+ * the CLI and the page reconstruct the same picture from a PNG with alpha.
+ */
+function onWhite(rgba: Uint8Array): Uint8Array {
+  for (let i = 0; i < rgba.length; i += 4) {
+    const alpha = rgba[i + 3]! / 255;
+    for (let c = 0; c < 3; c++) rgba[i + c] = Math.round(rgba[i + c]! * alpha + 255 * (1 - alpha));
+    rgba[i + 3] = 255;
+  }
+  return rgba;
+}
+
 /** Decodes by content (magic bytes), not by the file name; throws ImageFileError with the reason. */
 export async function readImage(path: string): Promise<Image8> {
   const bytes = await readFile(path);
@@ -18,7 +31,7 @@ export async function readImage(path: string): Promise<Image8> {
   try {
     if (bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG') {
       const png = PNG.sync.read(bytes);
-      return { width: png.width, height: png.height, data: new Uint8Array(png.data) }; // RGBA
+      return { width: png.width, height: png.height, data: onWhite(new Uint8Array(png.data)) };
     }
     if (bytes[0] === 0xff && bytes[1] === 0xd8) {
       const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });

@@ -1,11 +1,16 @@
 /** Gathers the graph files a config.json names into what MaeRunner takes, however they are read. */
 import type { ModelConfig, ModelFile } from '../mae/config';
 import type { MaeModelBytes } from './maeRunner';
+import { checkGraph } from './onnxGraph';
 
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
+/**
+ * Reads the graphs and checks each against config.json (onnxGraph.ts) before anything runs them,
+ * so a truncated or mismatched file is refused with its name while the previous model still runs.
+ */
 export async function readModelBytes(
-  config: Pick<ModelConfig, 'files'>,
+  config: Pick<ModelConfig, 'files' | 'patchSize' | 'numPatches' | 'encoder'>,
   read: (file: ModelFile) => Promise<Uint8Array>,
 ): Promise<MaeModelBytes> {
   const { encoder, decoder, encoderLean, decoderLean } = config.files;
@@ -18,8 +23,12 @@ export async function readModelBytes(
     }
   }
   const [encoderBytes, decoderBytes] = await Promise.all([read(encoder), read(decoder)]);
+  checkGraph(encoderBytes, encoder, 'encoder', config);
+  checkGraph(decoderBytes, decoder, 'decoder', config);
   if (!encoderLean || !decoderLean) return { encoder: encoderBytes, decoder: decoderBytes };
   const [encoderLeanBytes, decoderLeanBytes] = await Promise.all([read(encoderLean), read(decoderLean)]);
+  checkGraph(encoderLeanBytes, encoderLean, 'encoder', config);
+  checkGraph(decoderLeanBytes, decoderLean, 'decoder', config);
   return {
     encoder: encoderBytes,
     decoder: decoderBytes,

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
 import { parseModelConfig } from '../mae/config';
 import {
   fetchModelBytes,
   fetchModelConfig,
+  ModelFileError,
   parseConfigText,
   readLocalModel,
   readWithProgress,
@@ -13,8 +16,9 @@ import {
 } from './modelFiles';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const encoderBytes = new Uint8Array([1, 2, 3, 4, 5]);
-const decoderBytes = new Uint8Array([9, 8, 7]);
+// The tiny fixture's geometry (tinyConfigJson): 16-pixel patches, 196 of them, 192-wide encoder.
+const geometry = { patchSize: 16, numPatches: 196, encoderDim: 192 };
+const { encoder: encoderBytes, decoder: decoderBytes } = fakeMaeGraphs(geometry);
 
 function configFor(files: Record<string, object>) {
   const json = tinyConfigJson();
@@ -23,15 +27,15 @@ function configFor(files: Record<string, object>) {
 }
 
 const goodConfig = configFor({
-  encoder: { path: 'encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
-  decoder: { path: 'decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+  encoder: { path: 'encoder.onnx', bytes: encoderBytes.length, sha256: sha(encoderBytes) },
+  decoder: { path: 'decoder.onnx', bytes: decoderBytes.length, sha256: sha(decoderBytes) },
 });
 
-const encoderLeanBytes = new Uint8Array([11, 12]);
-const decoderLeanBytes = new Uint8Array([13]);
+// Distinct bytes (another graph name) with the same contract.
+const { encoder: encoderLeanBytes, decoder: decoderLeanBytes } = fakeMaeGraphs(geometry, 1);
 const leanConfig = configFor({
-  encoder: { path: 'onnx/encoder.onnx', bytes: 5, sha256: sha(encoderBytes) },
-  decoder: { path: 'onnx/decoder.onnx', bytes: 3, sha256: sha(decoderBytes) },
+  encoder: { path: 'onnx/encoder.onnx', bytes: encoderBytes.length, sha256: sha(encoderBytes) },
+  decoder: { path: 'onnx/decoder.onnx', bytes: decoderBytes.length, sha256: sha(decoderBytes) },
   encoder_lean: { path: 'onnx/encoder.lean.onnx', sha256: sha(encoderLeanBytes), weights_from: 'encoder' },
   decoder_lean: { path: 'onnx/decoder.lean.onnx', sha256: sha(decoderLeanBytes), weights_from: 'decoder' },
 });
@@ -65,6 +69,32 @@ describe('config.json', () => {
 
   it('names the file when it is not JSON', () => {
     expect(() => parseConfigText('{oops', 'my/config.json')).toThrow(/^my\/config\.json is not valid JSON/);
+  });
+
+  it('throws only ModelFileError, naming the file, on any text: random, or valid config.json cut short', () => {
+    const good = JSON.stringify(goodConfig, null, 2);
+    const text = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.integer({ min: 0, max: good.length - 1 }).map((cut) => good.slice(0, cut)),
+    );
+    fc.assert(
+      fc.property(text, (input) => {
+        try {
+          parseConfigText(input, 'm/config.json');
+        } catch (error) {
+          expect(error).toBeInstanceOf(ModelFileError);
+          expect((error as Error).message).toMatch(/^m\/config\.json[ :]/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('says so when an HTML page came instead of config.json (a single-page host’s answer to a wrong URL)', () => {
+    expect(() => parseConfigText('\n<!doctype html><title>x</title>', 'https://h/m/config.json')).toThrow(
+      'https://h/m/config.json is an HTML page, not a config.json: the address is wrong, or the server answered with an error page.',
+    );
   });
 
   it('fetches and validates, reporting HTTP errors with the URL', async () => {
@@ -105,14 +135,23 @@ describe('file checks', () => {
   it('explains a size mismatch before hashing', async () => {
     await expect(
       verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: 6 }, 'e.onnx'),
-    ).rejects.toThrow('e.onnx: config.json says 6 bytes, got 5');
+    ).rejects.toThrow(
+      `e.onnx: config.json says 6 bytes, got ${encoderBytes.length}. The file and config.json come from different exports.`,
+    );
+    const longer = encoderBytes.length + 10;
+    await expect(
+      verifyModelFile(encoderBytes.slice().buffer, { path: 'e.onnx', bytes: longer }, 'e.onnx'),
+    ).rejects.toThrow(
+      `e.onnx: config.json says ${longer} bytes, got ${encoderBytes.length}. The file is incomplete (cut off while downloading or copying?)`,
+    );
   });
 
   it('reports progress chunk by chunk', async () => {
     const seen: [number, number | null][] = [];
-    const response = await fakeFetch({ u: encoderBytes })('u');
+    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+    const response = await fakeFetch({ u: bytes })('u');
     const buffer = await readWithProgress(response, null, (loaded, total) => seen.push([loaded, total]));
-    expect(new Uint8Array(buffer)).toEqual(encoderBytes);
+    expect(new Uint8Array(buffer)).toEqual(bytes);
     expect(seen).toEqual([
       [3, 5],
       [5, 5],
@@ -136,7 +175,8 @@ describe('fetchModelBytes', () => {
     );
     expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
     expect(new Uint8Array(bytes.decoder)).toEqual(decoderBytes);
-    expect(progress.at(-1)).toEqual({ loaded: 8, total: 8 });
+    const total = encoderBytes.length + decoderBytes.length;
+    expect(progress.at(-1)).toEqual({ loaded: total, total });
   });
 
   it('also fetches the lean graphs, naming the full files they read as the exporter did', async () => {
@@ -160,18 +200,86 @@ describe('fetchModelBytes', () => {
       encoderPath: 'encoder.onnx',
       decoderPath: 'decoder.onnx',
     });
-    expect(progress.at(-1)).toEqual({ loaded: 11, total: 11 });
+    const total =
+      encoderBytes.length + decoderBytes.length + encoderLeanBytes.length + decoderLeanBytes.length;
+    expect(progress.at(-1)).toEqual({ loaded: total, total });
+  });
+
+  it('refuses an HTML page served in place of a model file', async () => {
+    const config = parseModelConfig(goodConfig);
+    const fetchImpl = vi.fn(async (input: RequestInfo | URL) =>
+      String(input).endsWith('decoder.onnx')
+        ? new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+        : new Response(encoderBytes.slice()),
+    ) as unknown as typeof fetch;
+    await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
+      'http://host/m/decoder.onnx: the server sent an HTML page instead of this file, so it is probably missing there.',
+    );
   });
 
   it('refuses a file whose hash does not match config.json', async () => {
     const config = parseModelConfig(goodConfig);
     const fetchImpl = fakeFetch({
-      'http://host/m/encoder.onnx': new Uint8Array([1, 2, 3, 4, 6]),
+      'http://host/m/encoder.onnx': encoderBytes.map((byte, i) =>
+        i === encoderBytes.length - 1 ? byte ^ 1 : byte,
+      ),
       'http://host/m/decoder.onnx': decoderBytes,
     });
     await expect(fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl)).rejects.toThrow(
       'http://host/m/encoder.onnx: SHA-256 mismatch',
     );
+  });
+});
+
+describe('the Cache API copy', () => {
+  /** A Cache API over a Map, installed as globalThis.caches for one test. */
+  function fakeCaches() {
+    const entries = new Map<string, Uint8Array<ArrayBuffer>>();
+    const cache = {
+      async match(key: string) {
+        const bytes = entries.get(key);
+        return bytes ? new Response(bytes.slice()) : undefined;
+      },
+      async put(key: string, response: Response) {
+        entries.set(key, new Uint8Array(await response.arrayBuffer()));
+      },
+      async delete(key: string) {
+        return entries.delete(key);
+      },
+    };
+    vi.stubGlobal('caches', { open: async () => cache });
+    return entries;
+  }
+
+  it('keeps verified files, and drops and fetches again an entry that no longer matches its SHA-256', async () => {
+    const entries = fakeCaches();
+    try {
+      const config = parseModelConfig(goodConfig);
+      const urls = { encoder: 'http://host/m/encoder.onnx', decoder: 'http://host/m/decoder.onnx' };
+      const fetchImpl = fakeFetch({ [urls.encoder]: encoderBytes, [urls.decoder]: decoderBytes });
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(fetchImpl).toHaveBeenCalledTimes(2);
+      const key = `${urls.encoder}#sha256=${sha(encoderBytes)}`;
+      expect(entries.get(key)).toEqual(encoderBytes);
+
+      // Served from the cache: no request.
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(fetchImpl).toHaveBeenCalledTimes(2);
+
+      // Same length, other bytes (a damaged disk cache): only the hash tells.
+      entries.set(key, new Uint8Array(encoderBytes.length));
+      const bytes = await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
+      expect(
+        vi
+          .mocked(fetchImpl)
+          .mock.calls.slice(2)
+          .map(([url]) => String(url)),
+      ).toEqual([urls.encoder]);
+      expect(entries.get(key)).toEqual(encoderBytes);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

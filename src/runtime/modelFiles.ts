@@ -21,6 +21,12 @@ export class ModelFileError extends Error {
 
 /** Validates config.json text; errors name the file and the offending field. */
 export function parseConfigText(text: string, fileName: string): ModelConfig {
+  if (/^\s*</.test(text)) {
+    // What a wrong URL usually gets: a single-page host's index.html or an error page, with status 200.
+    throw new ModelFileError(
+      `${fileName} is an HTML page, not a config.json: the address is wrong, or the server answered with an error page.`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -88,7 +94,9 @@ export async function verifyModelFile(bytes: ArrayBuffer, file: ModelFile, sourc
   if (file.bytes !== undefined && bytes.byteLength !== file.bytes) {
     throw new ModelFileError(
       `${source}: config.json says ${file.bytes} bytes, got ${bytes.byteLength}. ` +
-        'The file and config.json come from different exports.',
+        (bytes.byteLength < file.bytes
+          ? 'The file is incomplete (cut off while downloading or copying?), or it and config.json come from different exports.'
+          : 'The file and config.json come from different exports.'),
     );
   }
   if (file.sha256 === undefined) return;
@@ -171,6 +179,12 @@ async function fetchOneFile(
     }
   }
   const response = await fetchOk(url, fetchImpl);
+  if (response.headers.get('Content-Type')?.startsWith('text/html')) {
+    // Single-page hosts answer a missing file with their index.html and status 200.
+    throw new ModelFileError(
+      `${url}: the server sent an HTML page instead of this file, so it is probably missing there.`,
+    );
+  }
   const bytes = await readWithProgress(response, file.bytes ?? null, onChunk);
   await verifyModelFile(bytes, file, url);
   if (cache && file.sha256) {
