@@ -414,7 +414,7 @@ export function renderMarkdown(result: BenchResult): string {
   push('', '## Slider input → repainted views', '');
   push(
     sl.status === 'ok'
-      ? `${sl.model}, WASM ${sl.threads} threads, ${sl.moves} keyboard moves of the mask ratio slider: ` +
+      ? `${sl.model}, WASM ${sl.threads ?? '?'} threads, ${sl.moves} keyboard moves of the mask ratio slider: ` +
           `**p50 ${ms(sl.p50_ms)} ms, p95 ${ms(sl.p95_ms)} ms**. Measured ${sl.how}.`
       : `${sl.status}: ${sl.reason ?? ''} (${sl.how})`,
   );
