@@ -152,11 +152,12 @@ describe('computeRatios', () => {
       skipped: [],
       failures: ['random-base onnxruntime-node: broke'],
     };
-    const markdown = renderMarkdown(result);
+    const markdown = renderMarkdown(result, 'The encoder is slow because of X.\n');
     expect(markdown).toContain('| random-base | Chromium, onnxruntime-web WASM | 2 | **452.0** |');
     expect(markdown).toContain('| random-base | onnxruntime-node (CPU) | 1 | failed: broke |');
     expect(markdown).toContain('p50 40.0 ms, p95 120.0 ms');
     expect(markdown).toContain('## Failed');
+    expect(markdown).toMatch(/## Notes\n\nThe encoder is slow because of X.\n$/);
     expect(markdown).toContain(
       '- mae-small-int8: mae-small in int8, download 1.0 MB (fp32 4.0 MB); masked-patch',
     );

@@ -274,7 +274,11 @@ function runRow(model: ModelReport, run: RuntimeRun): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-export function renderMarkdown(result: BenchResult): string {
+/**
+ * PERFORMANCE.md for `result`; `notes` (Markdown, e.g. docs/performance-notes.md: profiles and the
+ * reasons a target is missed, written by a person about a run) goes at the end under "Notes".
+ */
+export function renderMarkdown(result: BenchResult, notes?: string): string {
   const { machine: m, settings: s } = result;
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
@@ -437,5 +441,6 @@ export function renderMarkdown(result: BenchResult): string {
   };
   list('## Not measured', result.skipped);
   list('## Failed', result.failures);
+  if (notes?.trim()) push('', '## Notes', '', notes.trim());
   return `${lines.join('\n')}\n`;
 }
