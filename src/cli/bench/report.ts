@@ -357,7 +357,9 @@ export function renderMarkdown(result: BenchResult, notes?: string): string {
   );
   for (const r of result.ratios) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
-    push(`| ${r.model} | ${r.name} | ${r.value.toFixed(2)} | ${r.target ?? ''} | ${met} |`);
+    push(
+      `| ${r.model} | ${r.name} | ${r.value.toFixed(2)} | ${r.target === undefined ? '' : Number(r.target.toFixed(3))} | ${met} |`,
+    );
   }
   const quantized = result.models.filter((model) => model.quantized_from !== undefined);
   if (quantized.length > 0) {
