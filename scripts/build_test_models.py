@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Export the upstream fixture checkpoint in all three source formats for the TypeScript tests.
+"""Export the upstream fixture checkpoint in all three source formats for the TypeScript tests,
+and quantise the bundled model (models/mae-small) in every quantisation mode.
 
-tests/fixtures/onnx/{official,hf-bin,hf-safetensors}/ are build outputs (git-ignored); an export is
-skipped when its config.json already names the same source hash and the exporter is unchanged.
+tests/fixtures/onnx/{official,hf-bin,hf-safetensors,mae-small-int8,mae-small-int4}/ are build outputs
+(git-ignored); a folder is skipped when its config.json already names the same source hash and the
+exporter is unchanged.
 """
 
 import hashlib
@@ -14,8 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export_onnx import export, verify  # noqa: E402
 from mae.loaders import load_checkpoint, sha256_file  # noqa: E402
+from quantize_onnx import MODES, quantize_folder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "models" / "mae-small"
 FIXTURE = REPO / "tests" / "fixtures" / "mae-tiny-reference"
 OUT = REPO / "tests" / "fixtures" / "onnx"
 SOURCES = {
@@ -25,7 +29,7 @@ SOURCES = {
 }
 
 
-EXPORTER_FILES = ["export_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py"]
+EXPORTER_FILES = ["export_onnx.py", "quantize_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py"]
 
 
 def exporter_hash() -> str:
@@ -44,6 +48,28 @@ def up_to_date(folder: Path, source: Path) -> bool:
     return files_present and recorded["source"].get("sha256") == sha256_file(source)
 
 
+def quantized_up_to_date(folder: Path, source: Path) -> bool:
+    """A quantised copy is current when its exporter is, and its graphs came from `source`'s."""
+    stamp = folder / "exporter.sha256"
+    expected = exporter_hash() + sha256_file(source / "config.json")
+    return stamp.exists() and stamp.read_text() == expected and all(
+        (folder / entry["path"]).exists() for entry in json.loads((folder / "config.json").read_text())["files"].values())
+
+
+def quantize_bundled():
+    if not (BUNDLED / "config.json").exists():
+        print(f"{BUNDLED.relative_to(REPO)} is absent: no quantised copies")
+        return
+    for mode in MODES:
+        folder = OUT / f"mae-small-{mode}"
+        if quantized_up_to_date(folder, BUNDLED):
+            print(f"{folder.relative_to(REPO)} is up to date")
+            continue
+        quantize_folder(BUNDLED, folder, mode)
+        (folder / "exporter.sha256").write_text(exporter_hash() + sha256_file(BUNDLED / "config.json"))
+        print(f"quantised {folder.relative_to(REPO)}")
+
+
 def main():
     for name, source in SOURCES.items():
         folder = OUT / name
@@ -55,6 +81,7 @@ def main():
         verify(model, folder, 1e-4)
         (folder / "exporter.sha256").write_text(exporter_hash())
         print(f"exported {folder.relative_to(REPO)}")
+    quantize_bundled()
 
 
 if __name__ == "__main__":

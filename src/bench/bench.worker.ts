@@ -8,11 +8,10 @@ import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?
 import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { parseModelConfig, type ModelConfig } from '../mae/config';
-import { prepareImage, type PreparedImage } from '../mae/pipeline';
 import { MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 import type { Backend, Envelope, WorkerReply, WorkerRequest } from './protocol';
-import { reconstructPrepared, syntheticPhoto, timeReconstructions } from './workload';
+import { syntheticPhoto, timeReconstructions } from './workload';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Envelope<WorkerRequest>>) => void) | null;
@@ -24,7 +23,6 @@ const scope = self as unknown as WorkerScope;
 interface Loaded {
   runner: MaeRunner;
   config: ModelConfig;
-  prepared: PreparedImage;
 }
 let loaded: Loaded | undefined;
 
@@ -51,7 +49,7 @@ async function load(modelUrl: string, backend: Backend, threads: number): Promis
   const config = parseModelConfig(JSON.parse(new TextDecoder().decode(configBytes)));
   const bytes = await readModelBytes(config, (file) => fetchBytes(new URL(file.path, folder)));
   const runner = await MaeRunner.create(ort, bytes, config, { executionProviders: [backend] });
-  return { runner, config, prepared: prepareImage(syntheticPhoto(), config) };
+  return { runner, config };
 }
 
 function requireLoaded(): Loaded {
@@ -71,12 +69,6 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, Transferabl
       const { runner, config } = requireLoaded();
       const samples = await timeReconstructions(runner, config, syntheticPhoto(), request);
       return [{ type: 'timed', samples }, []];
-    }
-    case 'views': {
-      const { runner, config, prepared } = requireLoaded();
-      const { views } = await reconstructPrepared(runner, config, prepared, request.maskRatio, request.seed);
-      const transfer = Object.values(views).map((view: Uint8ClampedArray) => view.buffer);
-      return [{ type: 'views', views }, transfer];
     }
   }
 }

@@ -1,9 +1,8 @@
 /**
  * The benchmark page (bench.html): not part of the app. `npm run bench` opens it in headless
- * Chromium on the production build and drives it through `window.maeBench`. It also holds a mask
- * ratio slider and four canvases, to time slider input -> worker round trip -> repainted views.
+ * Chromium on the production build and drives it through `window.maeBench`. (Slider input ->
+ * repainted views is timed in the app itself, src/cli/bench/browser.ts.)
  */
-import type { Views } from '../mae/views';
 import type {
   AdapterReport,
   Envelope,
@@ -80,61 +79,10 @@ async function measure(request: MeasureRequest): Promise<Measurement> {
   }
 }
 
-const slider = document.querySelector<HTMLInputElement>('#mask-percent')!;
-const canvases = [...document.querySelectorAll<HTMLCanvasElement>('#views canvas')];
-const VIEW_ORDER: (keyof Views)[] = ['original', 'masked', 'reconstruction', 'reconstructionPlusVisible'];
-const sliderState: { latencies: number[]; error?: string } = { latencies: [] };
-
-async function openSlider({ modelUrl, threads }: { modelUrl: string; threads: number }): Promise<void> {
-  const worker = new BenchWorker();
-  const { imageSize } = await worker.call({ type: 'load', modelUrl, backend: 'wasm', threads }, 'loaded');
-  for (const canvas of canvases) canvas.width = canvas.height = imageSize;
-
-  /** Reconstructs at `percent` and paints; resolves with the time since `inputAt` once on screen. */
-  const reconstruct = async (percent: number, inputAt: number): Promise<number> => {
-    const { views } = await worker.call({ type: 'views', maskRatio: percent / 100, seed: 0 }, 'views');
-    VIEW_ORDER.forEach((key, i) => {
-      // Transferred from the worker, so backed by a plain ArrayBuffer, as ImageData wants.
-      const pixels = views[key] as Uint8ClampedArray<ArrayBuffer>;
-      canvases[i]!.getContext('2d')!.putImageData(new ImageData(pixels, imageSize, imageSize), 0, 0);
-    });
-    // The next rAF callback starts the frame that paints the new pixels.
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-    return performance.now() - inputAt;
-  };
-  // Latest value only: while a reconstruction runs, newer input replaces any waiting one, so a
-  // fast drag never builds a backlog (the app's policy too).
-  let busy = false;
-  let waiting: { percent: number; inputAt: number } | undefined;
-  const follow = async (move: { percent: number; inputAt: number }) => {
-    busy = true;
-    try {
-      sliderState.latencies.push(await reconstruct(move.percent, move.inputAt));
-    } catch (error) {
-      sliderState.error = error instanceof Error ? error.message : String(error);
-      return;
-    }
-    busy = false;
-    const next = waiting;
-    waiting = undefined;
-    if (next) void follow(next);
-  };
-  slider.addEventListener('input', (event) => {
-    // event.timeStamp: when the browser created the input event, on the performance.now() clock.
-    const move = { percent: Number(slider.value), inputAt: event.timeStamp };
-    if (busy) waiting = move;
-    else void follow(move);
-  });
-  await reconstruct(Number(slider.value), performance.now()); // the first views, not a slider move
-  slider.disabled = false;
-}
-
 window.maeBench = {
   crossOriginIsolated: window.crossOriginIsolated,
   hardwareConcurrency: navigator.hardwareConcurrency,
   userAgent: navigator.userAgent,
   adapter,
   measure,
-  openSlider,
-  slider: () => ({ ...sliderState, latencies: [...sliderState.latencies] }),
 };

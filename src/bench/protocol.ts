@@ -1,5 +1,4 @@
 /** Messages between the bench page and its worker, and what the page hands back to `npm run bench`. */
-import type { Views } from '../mae/views';
 import type { StepTimes } from './workload';
 
 export type Backend = 'wasm' | 'webgpu';
@@ -16,13 +15,11 @@ export interface AdapterReport {
 
 export type WorkerRequest =
   | { type: 'load'; modelUrl: string; backend: Backend; threads: number }
-  | { type: 'time'; warmup: number; iterations: number; maskRatio: number }
-  | { type: 'views'; maskRatio: number; seed: number };
+  | { type: 'time'; warmup: number; iterations: number; maskRatio: number };
 
 export type WorkerReply =
   | { type: 'loaded'; imageSize: number; loadMs: number }
   | { type: 'timed'; samples: StepTimes[] }
-  | { type: 'views'; views: Views }
   | { type: 'error'; message: string };
 
 /** Every message carries the id of the request it belongs to. */
@@ -51,13 +48,6 @@ export interface BenchPageApi {
   userAgent: string;
   adapter(): Promise<AdapterReport | null>;
   measure(request: MeasureRequest): Promise<Measurement>;
-  /** Loads the model for the slider and shows its first views. */
-  openSlider(request: { modelUrl: string; threads: number }): Promise<void>;
-  /**
-   * Milliseconds from each slider input event to the frame that shows its views, and the error
-   * that stopped the slider, if any.
-   */
-  slider(): { latencies: number[]; error?: string };
 }
 
 declare global {

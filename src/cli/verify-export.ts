@@ -1,6 +1,8 @@
 /**
  * Runs an exported model folder with onnxruntime-node on tensors that scripts/export_onnx.py saved
- * from PyTorch, and prints the max abs difference of every output as one JSON line.
+ * from PyTorch, and prints one JSON line: the max abs difference of every output, and the RMS
+ * difference relative to PyTorch's RMS of latent and pred (the measure for quantised exports,
+ * whose errors are expected and scale with the values).
  *
  *   tsx src/cli/verify-export.ts MODEL_DIR TENSOR_DIR
  */
@@ -18,17 +20,35 @@ function tensorOf(array: NpyArray): ort.Tensor {
   return new ort.Tensor(array.dtype === 'int64' ? 'int64' : 'float32', array.data, array.shape);
 }
 
-function maxAbsDiff(actual: ort.Tensor, expected: NpyArray): number {
+function checkShape(actual: ort.Tensor, expected: NpyArray): void {
   if (actual.dims.join() !== expected.shape.join()) {
     throw new Error(
       `shape [${actual.dims.join(', ')}] differs from PyTorch's [${expected.shape.join(', ')}]`,
     );
   }
+}
+
+function maxAbsDiff(actual: ort.Tensor, expected: NpyArray): number {
+  checkShape(actual, expected);
   const a = actual.data as Float32Array;
   const e = expected.data as Float32Array;
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
   return worst;
+}
+
+/** sqrt(mean((actual - expected)^2)) / sqrt(mean(expected^2)); 0 when both are all zero. */
+function relativeRms(actual: ort.Tensor, expected: NpyArray): number {
+  checkShape(actual, expected);
+  const a = actual.data as Float32Array;
+  const e = expected.data as Float32Array;
+  let error = 0;
+  let energy = 0;
+  for (let i = 0; i < a.length; i++) {
+    error += (a[i]! - e[i]!) ** 2;
+    energy += e[i]! ** 2;
+  }
+  return energy > 0 ? Math.sqrt(error / energy) : Math.sqrt(error);
 }
 
 async function main(): Promise<void> {
@@ -67,7 +87,7 @@ async function main(): Promise<void> {
   const leanPred = (
     await leanDecoder.run({ latent: leanLatent, ids_restore: tensorOf(expected.ids_restore!) })
   ).pred!;
-  const diffs = {
+  const maxAbs = {
     lean_latent: maxAbsDiff(leanLatent, expected.latent!),
     lean_pred: maxAbsDiff(leanPred, expected.pred!),
     latent: maxAbsDiff(encoded.latent!, expected.latent!),
@@ -76,7 +96,11 @@ async function main(): Promise<void> {
     pred_per_layer: maxAbsDiff(decoded.pred_per_layer!, expected.pred_per_layer!),
   };
   await Promise.all([encoder, decoder, leanEncoder, leanDecoder].map((session) => session.release()));
-  console.log(JSON.stringify(diffs));
+  const relative = {
+    latent: relativeRms(leanLatent, expected.latent!),
+    pred: relativeRms(leanPred, expected.pred!),
+  };
+  console.log(JSON.stringify({ max_abs_diff: maxAbs, relative_rms: relative }));
 }
 
 main().catch((error: unknown) => {

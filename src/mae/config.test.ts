@@ -73,9 +73,28 @@ describe('parseModelConfig', () => {
       'config.json: "files.encoder.bytes" must be a non-negative integer (got 1.5)',
     ],
     ['files.encoder.sha256', 'ABC', 'config.json: "files.encoder.sha256" must be a lowercase hex SHA-256'],
+    ['quantization', 'int8', 'config.json: "quantization" must be an object (got "int8")'],
+    [
+      'quantization',
+      { mode: 'fp16' },
+      'config.json: "quantization.mode" must be one of int8, int4 (got "fp16")',
+    ],
+    [
+      'quantization',
+      { mode: 'int4', block_size: 0 },
+      'config.json: "quantization.block_size" must be a positive integer (got 0)',
+    ],
   ])('rejects a bad %s with a message naming it', (field, value, message) => {
     expect(() => parseModelConfig(withField(field, value))).toThrow(ModelConfigError);
     expect(() => parseModelConfig(withField(field, value))).toThrow(message);
+  });
+
+  it('reads the quantisation of a quantised export and leaves fp32 exports without one', () => {
+    expect(parseModelConfig(tinyConfigJson()).quantization).toBeUndefined();
+    const int4 = withField('quantization', { mode: 'int4', block_size: 32, matrices: 23 });
+    expect(parseModelConfig(int4).quantization).toEqual({ mode: 'int4', blockSize: 32 });
+    const int8 = withField('quantization', { mode: 'int8', matrices: 23 });
+    expect(parseModelConfig(int8).quantization).toEqual({ mode: 'int8' });
   });
 
   it('rejects non-objects at the root', () => {

@@ -32,6 +32,18 @@ export interface ModelFiles {
   decoderLean?: ModelFile;
 }
 
+export const QUANTIZATION_MODES = ['int8', 'int4'] as const;
+export type QuantizationMode = (typeof QUANTIZATION_MODES)[number];
+
+/**
+ * Quantised Linear weights (scripts/quantize_onnx.py): int8 runs them as DynamicQuantizeMatMul,
+ * int4 as MatMulNBits with blocks of `blockSize` values. Absent for fp32 exports.
+ */
+export interface Quantization {
+  mode: QuantizationMode;
+  blockSize?: number;
+}
+
 export interface ModelConfig {
   format: typeof MODEL_FORMAT;
   name: string;
@@ -53,6 +65,7 @@ export interface ModelConfig {
   std: [number, number, number];
   opset: number;
   files: ModelFiles;
+  quantization?: Quantization;
 }
 
 export class ModelConfigError extends Error {
@@ -197,6 +210,20 @@ function modelFiles(json: JsonObject): ModelFiles {
   return files;
 }
 
+function quantization(json: JsonObject): Quantization | undefined {
+  if (json.quantization === undefined) return undefined;
+  const section = objectField(json, 'quantization', 'quantization');
+  const mode = section.mode;
+  if (typeof mode !== 'string' || !(QUANTIZATION_MODES as readonly string[]).includes(mode)) {
+    fail('quantization.mode', `one of ${QUANTIZATION_MODES.join(', ')}`, mode);
+  }
+  const result: Quantization = { mode: mode as QuantizationMode };
+  if (section.block_size !== undefined) {
+    result.blockSize = positiveInteger(section, 'block_size', 'quantization.block_size');
+  }
+  return result;
+}
+
 /**
  * Validates a parsed config.json. Throws ModelConfigError (and nothing else) naming the first
  * offending field. Unknown extra fields are allowed so newer exporters stay loadable.
@@ -241,6 +268,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
   const std = rgbTriple(json, 'std', true);
   const opset = positiveInteger(json, 'opset', 'opset');
   const files = modelFiles(json);
+  const quantized = quantization(json);
 
   return {
     format: MODEL_FORMAT,
@@ -258,5 +286,6 @@ export function parseModelConfig(json: unknown): ModelConfig {
     std,
     opset,
     files,
+    ...(quantized && { quantization: quantized }),
   };
 }

@@ -46,6 +46,25 @@ describe('resizeShorterSideAndCenterCrop', () => {
     },
   );
 
+  it.each(pilCases.map((c) => [c.name, c] as const))(
+    'reads RGBA directly with the same bytes, opaque or not: %s',
+    (name, { size }) => {
+      const rgb = loadRgb(`${name}_input.npy`);
+      const pixels = rgb.width * rgb.height;
+      const rgba = new Uint8ClampedArray(pixels * 4);
+      for (let i = 0; i < pixels; i++) {
+        rgba.set(rgb.data.subarray(i * 3, i * 3 + 3), i * 4);
+        rgba[i * 4 + 3] = 255;
+      }
+      const opaque = { width: rgb.width, height: rgb.height, data: rgba };
+      expectClose(resizeShorterSideAndCenterCrop(opaque, size).data, loadRgb(`${name}_cropped.npy`).data);
+      rgba[7] = 100; // one translucent pixel: composited over white first
+      expect(resizeShorterSideAndCenterCrop(opaque, size).data).toEqual(
+        resizeShorterSideAndCenterCrop(toRgb(opaque), size).data,
+      );
+    },
+  );
+
   it('uses an image already at size x size as is', () => {
     const data = Uint8Array.from({ length: 5 * 5 * 3 }, (_, i) => (i * 37) % 256);
     const out = resizeShorterSideAndCenterCrop({ width: 5, height: 5, data }, 5);

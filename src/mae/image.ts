@@ -45,12 +45,19 @@ export function toRgb(image: Image8): RgbImage {
   const pixels = width * height;
   const rgb = new Uint8Array(pixels * 3);
   const src = image.data;
-  for (let i = 0; i < pixels; i++) {
-    const alpha = src[i * 4 + 3]!;
+  for (let i = 0, from = 0, to = 0; i < pixels; i++, from += 4, to += 3) {
+    const alpha = src[from + 3]!;
+    if (alpha === 255) {
+      // Opaque, as nearly every photo is: the formula below gives the colour unchanged.
+      rgb[to] = src[from]!;
+      rgb[to + 1] = src[from + 1]!;
+      rgb[to + 2] = src[from + 2]!;
+      continue;
+    }
+    const white = 255 * (255 - alpha) + 127;
     for (let c = 0; c < 3; c++) {
-      const value = src[i * 4 + c]!;
       // Integer form of the formula above, exact: (c*a + 255*(255-a)) / 255 rounded half up.
-      rgb[i * 3 + c] = Math.floor((value * alpha + 255 * (255 - alpha) + 127) / 255);
+      rgb[to + c] = Math.floor((src[from + c]! * alpha + white) / 255);
     }
   }
   return { width, height, data: rgb };
@@ -79,6 +86,26 @@ interface Coefficients {
   count: Int32Array;
   /** [outSize, kernelSize] fixed-point weights. */
   weights: Int32Array;
+}
+
+/**
+ * Coefficients by "inSize:outSize". An app resizes photos of a handful of sizes to one model size,
+ * so the table is tiny; computing it costs about as much as a pass over a row of pixels each.
+ */
+const coefficientCache = new Map<string, Coefficients>();
+const COEFFICIENT_CACHE_SIZE = 16;
+
+function cachedCoefficients(inSize: number, outSize: number): Coefficients {
+  const key = `${inSize}:${outSize}`;
+  let coefficients = coefficientCache.get(key);
+  if (!coefficients) {
+    coefficients = resampleCoefficients(inSize, outSize);
+    if (coefficientCache.size >= COEFFICIENT_CACHE_SIZE) {
+      coefficientCache.delete(coefficientCache.keys().next().value!);
+    }
+    coefficientCache.set(key, coefficients);
+  }
+  return coefficients;
 }
 
 /**
@@ -123,40 +150,73 @@ function clip8(accumulator: number): number {
   return value < 0 ? 0 : value > 255 ? 255 : value;
 }
 
-/** One separable pass along x (`horizontal`) or y over an RGB image; rounds to uint8 like Pillow. */
-function resamplePass(image: RgbImage, outSize: number, horizontal: boolean): RgbImage {
-  const { width, height, data } = image;
-  const inSize = horizontal ? width : height;
-  const { kernelSize, start, count, weights } = resampleCoefficients(inSize, outSize);
-  const outWidth = horizontal ? outSize : width;
-  const outHeight = horizontal ? height : outSize;
-  const out = new Uint8Array(outWidth * outHeight * 3);
-  // Step between consecutive input samples along the resampled axis, in bytes.
-  const stride = horizontal ? 3 : width * 3;
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      const target = horizontal ? x : y;
-      const first = start[target]!;
-      const n = count[target]!;
-      const kernel = target * kernelSize;
-      const base = horizontal ? (y * width + first) * 3 : (first * width + x) * 3;
-      let r = 1 << (PRECISION_BITS - 1);
-      let g = r;
-      let b = r;
-      for (let k = 0; k < n; k++) {
+/**
+ * One separable pass along x, rounding to uint8 like Pillow, producing only the output columns
+ * [first, first + count) of the full `outWidth`: each output sample depends only on its own
+ * coefficients, so a window is byte for byte the same as cropping the full pass. `source` may be
+ * RGB or opaque RGBA (its alpha is skipped); the result is RGB, in `into` when given.
+ */
+function horizontalPass(
+  source: Image8,
+  outWidth: number,
+  first: number,
+  count: number,
+  into?: Uint8Array,
+): RgbImage {
+  const { width, height, data } = source;
+  const channels = channelsOf(source);
+  const { kernelSize, start, count: taps, weights } = cachedCoefficients(width, outWidth);
+  const out = into ?? new Uint8Array(count * height * 3);
+  const half = 1 << (PRECISION_BITS - 1);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width * channels;
+    for (let x = first; x < first + count; x++) {
+      const n = taps[x]!;
+      const kernel = x * kernelSize;
+      let at = row + start[x]! * channels;
+      let r = half;
+      let g = half;
+      let b = half;
+      for (let k = 0; k < n; k++, at += channels) {
         const w = weights[kernel + k]!;
-        const at = base + k * stride;
         r += data[at]! * w;
         g += data[at + 1]! * w;
         b += data[at + 2]! * w;
       }
-      const o = (y * outWidth + x) * 3;
-      out[o] = clip8(r);
-      out[o + 1] = clip8(g);
-      out[o + 2] = clip8(b);
+      out[o++] = clip8(r);
+      out[o++] = clip8(g);
+      out[o++] = clip8(b);
     }
   }
-  return { width: outWidth, height: outHeight, data: out };
+  return { width: count, height, data: out };
+}
+
+/**
+ * The pass along y, for output rows [first, first + count) of `outHeight` (see horizontalPass).
+ * It walks whole input rows, in memory order, accumulating into one row of sums.
+ */
+function verticalPass(image: RgbImage, outHeight: number, first: number, count: number): RgbImage {
+  const { width, height, data } = image;
+  const { kernelSize, start, count: taps, weights } = cachedCoefficients(height, outHeight);
+  const rowLength = width * 3;
+  const out = new Uint8Array(rowLength * count);
+  // Float64: exact for these integer sums, like Pillow's int32 accumulator, without overflow checks.
+  const sums = new Float64Array(rowLength);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = first; y < first + count; y++) {
+    sums.fill(half);
+    const n = taps[y]!;
+    const kernel = y * kernelSize;
+    for (let k = 0; k < n; k++) {
+      const w = weights[kernel + k]!;
+      const row = (start[y]! + k) * rowLength;
+      for (let i = 0; i < rowLength; i++) sums[i]! += data[row + i]! * w;
+    }
+    const o = (y - first) * rowLength;
+    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(sums[i]!);
+  }
+  return { width, height: count, data: out };
 }
 
 /**
@@ -168,9 +228,57 @@ export function resizeBicubic(image: RgbImage, width: number, height: number): R
     throw new RangeError(`resize target must be positive integers (got ${width}x${height})`);
   }
   let result = image;
-  if (width !== image.width) result = resamplePass(result, width, true);
-  if (height !== image.height) result = resamplePass(result, height, false);
+  if (width !== image.width) result = horizontalPass(result, width, 0, width);
+  if (height !== image.height) result = verticalPass(result, height, 0, height);
   return result === image ? { width, height, data: new Uint8Array(image.data) } : result;
+}
+
+/**
+ * crop(resizeBicubic(image, width, height), left, top, size), computing only the pixels the crop
+ * keeps (each pass is windowed; the same bytes).
+ */
+function resizeAndCrop(
+  image: Image8,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  size: number,
+): RgbImage {
+  const vertical = height !== image.height;
+  if (width === image.width) {
+    // Only the vertical pass (or nothing): it reads RGB.
+    const rgb = toRgb(image);
+    return crop(vertical ? verticalPass(rgb, height, top, size) : rgb, left, vertical ? 0 : top, size);
+  }
+  // The horizontal pass reads opaque RGBA as is (no RGB copy); its output is scratch when the
+  // vertical pass follows.
+  const source = isOpaque(image) ? image : toRgb(image);
+  if (!vertical) {
+    const resized = horizontalPass(source, width, left, size);
+    return resized.height === size ? resized : crop(resized, 0, top, size);
+  }
+  const scratch = scratchBytes(size * image.height * 3);
+  return verticalPass(horizontalPass(source, width, left, size, scratch), height, top, size);
+}
+
+/** True for RGB, and for RGBA whose every alpha is 255 (compositing over white changes nothing). */
+function isOpaque(image: Image8): boolean {
+  if (channelsOf(image) === 3) return true;
+  const { data } = image;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;
+  return true;
+}
+
+/**
+ * One buffer for the intermediate of the two passes, reused from call to call: a fresh
+ * megabyte-sized typed array costs more in page faults on first touch than the pass that fills
+ * it (measured: ~4 ms per MB on the 2-core machine of docs/PERFORMANCE.md).
+ */
+let scratch = new Uint8Array(0);
+function scratchBytes(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(length);
+  return scratch.subarray(0, length);
 }
 
 /** Copies the `size` x `size` window whose top-left corner is (left, top). */
@@ -205,15 +313,15 @@ function roundHalfEven(x: number): number {
 export function resizeShorterSideAndCenterCrop(image: Image8, size: number): RgbImage {
   if (!Number.isInteger(size) || size <= 0)
     throw new RangeError(`size must be a positive integer (got ${size})`);
-  const rgb = toRgb(image);
-  const { width, height } = rgb;
-  if (width === size && height === size) return rgb;
+  channelsOf(image); // a malformed image fails here, before any work
+  const { width, height } = image;
+  if (width === size && height === size) return toRgb(image);
   const short = Math.min(width, height);
   const long = Math.max(width, height);
   // Same double arithmetic as Python's int(size * long / short).
   const longSide = Math.floor((size * long) / short);
-  const resized = width <= height ? resizeBicubic(rgb, size, longSide) : resizeBicubic(rgb, longSide, size);
-  const left = roundHalfEven((resized.width - size) / 2);
-  const top = roundHalfEven((resized.height - size) / 2);
-  return crop(resized, left, top, size);
+  const [outWidth, outHeight] = width <= height ? [size, longSide] : [longSide, size];
+  const left = roundHalfEven((outWidth - size) / 2);
+  const top = roundHalfEven((outHeight - size) / 2);
+  return resizeAndCrop(image, outWidth, outHeight, left, top, size);
 }

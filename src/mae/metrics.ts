@@ -3,7 +3,7 @@
  * compared with. All images here are HWC `[S, S, 3]` in pixel space [0, 255]: the truth as
  * uint8, predictions as real numbers (see predictionToPixels: de-normalised and clipped).
  */
-import { patchIndexOfPixels } from './views';
+import { sharedPatchIndex } from './views';
 
 /** Value a pixel gets when there is nothing visible to borrow colour from (K = 0). */
 export const NO_VISIBLE_FILL = 127.5;
@@ -44,7 +44,7 @@ export function perPatchMse(
 ): Float64Array {
   const grid = checkSizes(imageSize, patchSize, truth, predicted);
   const sums = new Float64Array(grid * grid);
-  const patchOf = patchIndexOfPixels(imageSize, patchSize);
+  const patchOf = sharedPatchIndex(imageSize, patchSize);
   for (let i = 0; i < patchOf.length; i++) {
     let squares = 0;
     for (let c = 0; c < 3; c++) {
@@ -104,7 +104,7 @@ function start(truth: ArrayLike<number>, mask: ArrayLike<number>, imageSize: num
   const grid = checkSizes(imageSize, patchSize, truth);
   if (mask.length !== grid * grid)
     throw new RangeError(`mask has ${mask.length} entries for ${grid * grid} patches`);
-  const patchOf = patchIndexOfPixels(imageSize, patchSize);
+  const patchOf = sharedPatchIndex(imageSize, patchSize);
   const removedPixels: number[] = [];
   for (let i = 0; i < patchOf.length; i++) if (mask[patchOf[i]!]) removedPixels.push(i);
   return { grid, patchOf, removedPixels: Int32Array.from(removedPixels), image: new Float32Array(truth) };

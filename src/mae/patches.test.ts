@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../tests/helpers/arrays';
-import { gatherRows, patchify, unpatchify } from './patches';
+import { normalize } from './normalize';
+import { gatherRows, patchify, patchifyNormalized, unpatchify } from './patches';
 
 /** Geometry with patchSize dividing imageSize: grid 1..6, patch 1..5. */
 const geometry = fc
@@ -48,6 +49,24 @@ describe('patchify / unpatchify', () => {
     expect(() => patchify(new Float32Array(3 * 16), 4, 3)).toThrow(/does not divide/);
     expect(() => patchify(new Float32Array(10), 4, 2)).toThrow(/expected 48 values/);
     expect(() => unpatchify(new Float32Array(10), 4, 2)).toThrow(/expected 48 values/);
+  });
+});
+
+describe('patchifyNormalized', () => {
+  it('gives the float32 values of patchify(normalize(...)), bit for bit', () => {
+    const mean = [0.485, 0.456, 0.406] as const;
+    const std = [0.229, 0.224, 0.225] as const;
+    for (const [size, patch] of [
+      [8, 4],
+      [12, 3],
+      [6, 6],
+    ] as const) {
+      const hwc = Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 97 + 13) % 256);
+      expect(patchifyNormalized(hwc, size, patch, mean, std)).toEqual(
+        patchify(normalize(hwc, size, mean, std), size, patch),
+      );
+    }
+    expect(() => patchifyNormalized(new Uint8Array(10), 8, 4, mean, std)).toThrow(RangeError);
   });
 });
 

@@ -4,8 +4,7 @@
  */
 import type { ModelConfig } from './config';
 import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from './image';
-import { normalize } from './normalize';
-import { patchify } from './patches';
+import { patchifyNormalized } from './patches';
 
 export interface PreparedImage {
   /** The model-size crop, HWC uint8 `[S, S, 3]`. */
@@ -16,6 +15,6 @@ export interface PreparedImage {
 
 export function prepareImage(decoded: Image8, config: ModelConfig): PreparedImage {
   const image = resizeShorterSideAndCenterCrop(decoded, config.imageSize);
-  const chw = normalize(image.data, config.imageSize, config.mean, config.std); // [3, S, S]
-  return { image, patches: patchify(chw, config.imageSize, config.patchSize) };
+  const { imageSize, patchSize, mean, std } = config;
+  return { image, patches: patchifyNormalized(image.data, imageSize, patchSize, mean, std) };
 }

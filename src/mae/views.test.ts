@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, loadReference } from '../../tests/helpers/fixture';
 import { denormalize, normalize, toByte } from './normalize';
-import { patchify } from './patches';
+import { patchify, unpatchify } from './patches';
 import {
   composeViews,
   composeViewsFromPixels,
   denormalizePerPatch,
   maskedView,
+  originalView,
   pastedView,
   patchIndexOfPixels,
   predictionInImageSpace,
@@ -78,6 +79,30 @@ describe('views', () => {
     expect(composeViewsFromPixels(image, predictionToPixels(pred, space), mask, 2)).toEqual(
       composeViews(image, pred, mask, space),
     );
+  });
+
+  it('composes in one pass what the four view functions give one by one', () => {
+    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.cos(i) * 3);
+    const pixels = predictionToPixels(pred, space);
+    expect(composeViewsFromPixels(image, pixels, mask, 2)).toEqual({
+      original: originalView(image),
+      masked: maskedView(image, mask, 2),
+      reconstruction: reconstructionView(pixels, 4),
+      reconstructionPlusVisible: pastedView(image, pixels, mask, 2),
+    });
+  });
+
+  it('predictionToPixels is unpatchify, then de-normalisation and clipping', () => {
+    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.sin(i * 1.3) * 2.5);
+    const chw = unpatchify(pred, 4, 2);
+    const expected = new Float32Array(48);
+    for (let c = 0; c < 3; c++) {
+      for (let i = 0; i < 16; i++) {
+        const value = (chw[c * 16 + i]! * std[c]! + mean[c]!) * 255;
+        expected[i * 3 + c] = Math.min(255, Math.max(0, value));
+      }
+    }
+    expect(predictionToPixels(pred, space)).toEqual(expected);
   });
 
   it('predictionToPixels clips to [0, 255]', () => {

@@ -5,7 +5,6 @@
  */
 import type { RgbImage } from './image';
 import { denormalizeValue, toByte, type Rgb } from './normalize';
-import { unpatchify } from './patches';
 
 /** What the views need from a ModelConfig. */
 export interface PixelSpace {
@@ -42,18 +41,43 @@ export function patchIndexOfPixels(imageSize: number, patchSize: number): Int32A
 }
 
 /**
+ * [S * S] patch index of every pixel for the views and metrics, computed once per geometry (the
+ * same few are used on every run); callers must not write to it.
+ */
+let cachedPatchIndex: { imageSize: number; patchSize: number; index: Int32Array } | undefined;
+export function sharedPatchIndex(imageSize: number, patchSize: number): Int32Array {
+  if (cachedPatchIndex?.imageSize !== imageSize || cachedPatchIndex.patchSize !== patchSize) {
+    cachedPatchIndex = { imageSize, patchSize, index: patchIndexOfPixels(imageSize, patchSize) };
+  }
+  return cachedPatchIndex.index;
+}
+
+/**
  * Model prediction `[N, P*P*3]` (normalised space) -> pixel values HWC `[S, S, 3]` in [0, 255]:
  * unpatchified, de-normalised with mean/std, clipped, not rounded (metrics use the exact values).
+ * One pass from patches to HWC: the patch vector is already (p, q, c), HWC order within a row.
  */
 export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): Float32Array {
   const { imageSize, patchSize, mean, std } = space;
-  const chw = unpatchify(pred, imageSize, patchSize); // [3, S, S]
-  const pixels = imageSize * imageSize;
-  const hwc = new Float32Array(pixels * 3); // [S, S, 3]
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < pixels; i++) {
-      const value = denormalizeValue(chw[c * pixels + i]!, mean[c]!, std[c]!);
-      hwc[i * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+  const grid = imageSize / patchSize;
+  if (!Number.isInteger(grid) || pred.length !== imageSize * imageSize * 3) {
+    throw new RangeError(
+      `predictionToPixels: expected ${imageSize * imageSize * 3} values for ${imageSize}x${imageSize} in patches of ${patchSize}, got ${pred.length}`,
+    );
+  }
+  const hwc = new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
+  let element = 0;
+  for (let row = 0; row < grid; row++) {
+    for (let col = 0; col < grid; col++) {
+      for (let p = 0; p < patchSize; p++) {
+        let at = ((row * patchSize + p) * imageSize + col * patchSize) * 3;
+        for (let q = 0; q < patchSize; q++) {
+          for (let c = 0; c < 3; c++, at++) {
+            const value = denormalizeValue(pred[element++]!, mean[c]!, std[c]!);
+            hwc[at] = value < 0 ? 0 : value > 255 ? 255 : value;
+          }
+        }
+      }
     }
   }
   return hwc;
@@ -124,7 +148,7 @@ export function maskedView(
   fill: Rgb = MASKED_FILL,
 ): Uint8ClampedArray {
   checkImage(image, image.width);
-  const patchOf = patchIndexOfPixels(image.width, patchSize);
+  const patchOf = sharedPatchIndex(image.width, patchSize);
   return rgbaFrom(image.width, (i, c) => (mask[patchOf[i]!] ? fill[c]! : image.data[i * 3 + c]!));
 }
 
@@ -144,7 +168,7 @@ export function pastedView(
   patchSize: number,
 ): Uint8ClampedArray {
   checkImage(image, image.width);
-  const patchOf = patchIndexOfPixels(image.width, patchSize);
+  const patchOf = sharedPatchIndex(image.width, patchSize);
   return rgbaFrom(image.width, (i, c) =>
     mask[patchOf[i]!] ? toByte(reconstruction[i * 3 + c]!) : image.data[i * 3 + c]!,
   );
@@ -159,21 +183,41 @@ export interface Views {
 
 /**
  * All four views from the reconstruction's pixels HWC `[S, S, 3]` (predictionToPixels), for
- * callers that also score those pixels and should not compute them twice.
+ * callers that also score those pixels and should not compute them twice. One pass over the
+ * pixels writes all four (the same bytes as the four view functions above).
  */
 export function composeViewsFromPixels(
   image: RgbImage,
   reconstruction: ArrayLike<number>,
   mask: ArrayLike<number>,
   patchSize: number,
+  fill: Rgb = MASKED_FILL,
 ): Views {
   checkImage(image, image.width);
-  return {
-    original: originalView(image),
-    masked: maskedView(image, mask, patchSize),
-    reconstruction: reconstructionView(reconstruction, image.width),
-    reconstructionPlusVisible: pastedView(image, reconstruction, mask, patchSize),
-  };
+  const size = image.width;
+  const pixels = size * size;
+  if (reconstruction.length !== pixels * 3) {
+    throw new RangeError(`expected ${pixels * 3} reconstruction values, got ${reconstruction.length}`);
+  }
+  const patchOf = sharedPatchIndex(size, patchSize);
+  const original = new Uint8ClampedArray(pixels * 4);
+  const masked = new Uint8ClampedArray(pixels * 4);
+  const recon = new Uint8ClampedArray(pixels * 4);
+  const pasted = new Uint8ClampedArray(pixels * 4);
+  const data = image.data;
+  for (let i = 0, from = 0, to = 0; i < pixels; i++, from += 3, to += 4) {
+    const removed = mask[patchOf[i]!];
+    for (let c = 0; c < 3; c++) {
+      const input = data[from + c]!;
+      const predicted = toByte(reconstruction[from + c]!);
+      original[to + c] = input;
+      recon[to + c] = predicted;
+      masked[to + c] = removed ? fill[c]! : input;
+      pasted[to + c] = removed ? predicted : input;
+    }
+    original[to + 3] = masked[to + 3] = recon[to + 3] = pasted[to + 3] = 255;
+  }
+  return { original, masked, reconstruction: recon, reconstructionPlusVisible: pasted };
 }
 
 /** All four views for one run. `pred` `[N, P*P*3]` must already be in normalised image space. */

@@ -138,6 +138,26 @@ describe('MaeRunner with a fake runtime', () => {
     );
   });
 
+  it('turns off intra-op thread spinning unless the caller says otherwise, keeping its options', async () => {
+    const { ort, bytes } = fakeOrt();
+    const seen: unknown[] = [];
+    const create = ort.InferenceSession.create;
+    ort.InferenceSession.create = (model, sessionOptions) => {
+      seen.push(sessionOptions);
+      return create(model, sessionOptions);
+    };
+    await MaeRunner.create(ort as OrtModuleLike<object>, bytes, geometry, { intraOpNumThreads: 2 });
+    await MaeRunner.create(ort as OrtModuleLike<object>, bytes, geometry, {
+      extra: { 'session.intra_op.allow_spinning': '1', other: 'x' },
+    });
+    expect(seen).toEqual([
+      { intraOpNumThreads: 2, extra: { 'session.intra_op.allow_spinning': '0' } },
+      { intraOpNumThreads: 2, extra: { 'session.intra_op.allow_spinning': '0' } },
+      { extra: { 'session.intra_op.allow_spinning': '1', other: 'x' } },
+      { extra: { 'session.intra_op.allow_spinning': '1', other: 'x' } },
+    ]);
+  });
+
   it('runs plain requests on the lean graphs and creates the full ones once, when first needed', async () => {
     const { ort, bytes, log } = fakeOrt({ attentions: true });
     const lean = {

@@ -73,6 +73,22 @@ export interface MaeRunResult {
   decoderMs: number;
 }
 
+/**
+ * onnxruntime's intra-op threads spin after each op, waiting for more work. On a machine with few
+ * cores that takes the cores the other threads, our own pre/post-processing and everything else
+ * need: onnxruntime-node, mae-small end to end on 2 threads on the shared 2-core machine of
+ * docs/PERFORMANCE.md measured 28-34 ms without spinning vs 48-121 ms with (three interleaved
+ * pairs), the graphs alone 12-16 ms vs 21-42 ms. A caller's own `extra` entries win. Both
+ * onnxruntime-web and -node take config entries as `extra` (the options type is theirs).
+ */
+function withoutSpinning<SessionOptions>(options: SessionOptions | undefined): SessionOptions {
+  const given = options as { extra?: Record<string, unknown> } | undefined;
+  return {
+    ...given,
+    extra: { 'session.intra_op.allow_spinning': '0', ...given?.extra },
+  } as SessionOptions;
+}
+
 export class MaeRunnerError extends Error {
   override name = 'MaeRunnerError';
 }
@@ -169,8 +185,9 @@ export class MaeRunner {
     ort: OrtModuleLike<SessionOptions>,
     model: MaeModelBytes,
     config: Pick<ModelConfig, 'numPatches' | 'patchSize'>,
-    sessionOptions?: SessionOptions,
+    options?: SessionOptions,
   ): Promise<MaeRunner> {
+    const sessionOptions = withoutSpinning(options);
     const allOutputs = { encoder: ['latent', 'attentions'], decoder: ['pred', 'pred_per_layer'] };
     const createFull = () =>
       createPair(ort, model.encoder, model.decoder, sessionOptions, sessionOptions, allOutputs);

@@ -9,6 +9,7 @@ import { join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type Connect, type Plugin, type PreviewServer } from 'vite';
 import type { AdapterReport, Measurement, MeasureRequest } from '../../bench/protocol';
+import { VIEWS_PAINTED_MARK } from '../../ui/marks';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 
 // --enable-unsafe-webgpu exposes navigator.gpu headless; without a GPU the adapter is SwiftShader.
@@ -75,7 +76,8 @@ export class BenchBrowser {
         outDir,
         emptyOutDir: true,
         rolldownOptions: {
-          input: join(repoRoot, 'bench.html'),
+          // The bench page, and the app itself for slider input -> repainted views.
+          input: [join(repoRoot, 'bench.html'), join(repoRoot, 'index.html')],
           // Its "plugins took long" warning is about the build's speed, which nobody measures here.
           checks: { bundlerTimings: false },
         },
@@ -125,33 +127,62 @@ export class BenchBrowser {
   }
 
   /**
-   * Moves the page's mask ratio slider with the keyboard `moves` times, each time waiting for the
-   * views to be repainted, and returns the input -> repaint latencies. The slider bounces between
-   * its ends, so every mask ratio it offers is visited.
+   * Opens the app itself (index.html of the same build, its default model: the bundled one), moves
+   * its mask ratio slider with the keyboard `moves` times and returns, for each move, the time
+   * from the slider's input event to the app's VIEWS_PAINTED_MARK (the first animation frame after
+   * the four canvases were drawn with the new views), and the WASM threads the app reports. The
+   * slider bounces between its ends; each move waits for the previous one to be on screen.
    */
-  async sliderLatencies(modelUrl: string, threads: number, moves: number): Promise<number[]> {
-    const { page } = this;
-    await page.evaluate((r) => window.maeBench.openSlider(r), { modelUrl, threads });
-    const slider = page.locator('#mask-percent');
-    await slider.focus();
-    const [min, max, step] = await slider.evaluate((input: HTMLInputElement) =>
-      [input.min, input.max, input.step].map(Number),
-    );
-    let value = Number(await slider.inputValue());
-    let direction = 1;
-    for (let move = 1; move <= moves; move++) {
-      if (value + direction * step! > max! || value + direction * step! < min!) direction = -direction;
-      value += direction * step!;
-      await page.keyboard.press(direction > 0 ? 'ArrowRight' : 'ArrowLeft');
+  async appSliderLatencies(moves: number): Promise<{ latencies: number[]; threads: number | null }> {
+    const page = await this.browser.newPage();
+    try {
+      await page.goto(new URL('index.html', this.page.url()).href);
+      // The first reconstruction is on screen: the views are not busy and the stats show K.
       await page.waitForFunction(
-        (n) => window.maeBench.slider().latencies.length >= n || window.maeBench.slider().error !== undefined,
-        move,
-        { polling: 'raf' },
+        () =>
+          document.querySelector('[aria-label="Views"]')?.getAttribute('aria-busy') === 'false' &&
+          /K = \d+/.test(document.querySelector('[aria-label="Run statistics"]')?.textContent ?? ''),
+        null,
+        { timeout: 150_000 },
       );
+      const slider = page.getByRole('slider', { name: 'Mask ratio' });
+      await slider.evaluate((input: HTMLInputElement) => {
+        const inputs: number[] = [];
+        Object.assign(window, { benchSliderInputs: inputs });
+        // event.timeStamp: when the browser created the input event, on the performance.now() clock.
+        input.addEventListener('input', (event) => inputs.push(event.timeStamp));
+      });
+      await slider.focus();
+      const [min, max] = await slider.evaluate((input: HTMLInputElement) =>
+        [input.min, input.max].map(Number),
+      );
+      let value = Number(await slider.inputValue());
+      let direction = 1;
+      const latencies: number[] = [];
+      for (let move = 1; move <= moves; move++) {
+        if (value + direction > max! || value + direction < min!) direction = -direction;
+        value += direction;
+        await page.keyboard.press(direction > 0 ? 'ArrowRight' : 'ArrowLeft');
+        const latency = await page.waitForFunction(
+          ({ mark, count }) => {
+            const inputs = (window as unknown as { benchSliderInputs: number[] }).benchSliderInputs;
+            const region = document.querySelector('[aria-label="Views"]');
+            if (inputs.length < count || region?.getAttribute('aria-busy') !== 'false') return null;
+            const inputAt = inputs[count - 1]!;
+            const painted = performance.getEntriesByName(mark).find((entry) => entry.startTime > inputAt);
+            return painted ? painted.startTime - inputAt : null;
+          },
+          { mark: VIEWS_PAINTED_MARK, count: move },
+          { polling: 'raf', timeout: 60_000 },
+        );
+        latencies.push((await latency.jsonValue()) as number);
+      }
+      const stats = (await page.getByLabel('Run statistics').textContent()) ?? '';
+      const threads = /WASM · (\d+) thread/.exec(stats)?.[1];
+      return { latencies, threads: threads === undefined ? null : Number(threads) };
+    } finally {
+      await page.close();
     }
-    const { latencies, error } = await page.evaluate(() => window.maeBench.slider());
-    if (error !== undefined) throw new Error(`slider: ${error}`);
-    return latencies;
   }
 
   async close(): Promise<void> {

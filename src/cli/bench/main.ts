@@ -19,10 +19,18 @@ import {
   INPUT_HEIGHT,
   INPUT_WIDTH,
 } from '../../bench/workload';
-import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../../mae/config';
+import {
+  ModelConfigError,
+  parseModelConfig,
+  type ModelConfig,
+  type ModelFile,
+  type QuantizationMode,
+} from '../../mae/config';
 import { lenKeep } from '../../mae/masking';
+import { evaluate } from '../eval';
 import { readNodeModel } from '../model';
 import { CHROMIUM } from '../chromium';
+import { VIEWS_PAINTED_MARK } from '../../ui/marks';
 import { BenchBrowser } from './browser';
 import {
   PYTHON,
@@ -66,11 +74,12 @@ const SOFTWARE_WEBGPU: Pick<Settings, 'warmup' | 'iterations'> = { warmup: 1, it
 export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--large] [--json] [--out DIR]
 
 Times one end-to-end reconstruction at ${MASK_RATIO * 100} % masking of the bundled model (models/mae-small)
-and of a random-weight base-size export (models/random-base, exported on first use) in headless
+and of a random-weight base-size export (models/random-base, exported on first use), and of
+int8 copies of both (models/ID-int8, scripts/quantize_onnx.py on first use), in headless
 Chromium (onnxruntime-web WASM on 1 and all threads, WebGPU where an adapter exists),
 onnxruntime-node and PyTorch eager (1 and all threads). Also: encoder on the visible patches vs
-all patches, the cost of the contract's extra outputs, analytic FLOPs, and slider -> repaint
-latency in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
+all patches, the cost of the contract's extra outputs, analytic FLOPs, the bundled model's PSNR
+on the sample photos fp32 vs int8, and slider -> repaint latency in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
 
 options:
   --quick     bundled model only (the tiny fixture model if models/mae-small is absent), few runs,
@@ -86,7 +95,15 @@ interface BenchModel {
   id: string;
   folder: string;
   role: ModelReport['role'];
+  /** Quantised copies: the fp32 model they were made from. */
+  source?: BenchModel;
+  quantization?: QuantizationMode;
 }
+
+/** The quantisation the full run adds for the bundled model and for base: the fastest (PERFORMANCE.md). */
+const QUANTIZATION: QuantizationMode = 'int8';
+const SAMPLES = join(REPO_ROOT, 'public/samples');
+const QUALITY_SEEDS = [0, 1, 2];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -133,6 +150,32 @@ async function randomExport(preset: string): Promise<BenchModel> {
   return { id, folder, role: 'random' };
 }
 
+/**
+ * models/ID-MODE: `source` quantised by scripts/quantize_onnx.py, unless a copy in that mode that is
+ * newer than the source's config.json is there.
+ */
+async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promise<BenchModel> {
+  const id = `${source.id}-${mode}`;
+  const folder = join(REPO_ROOT, 'models', id);
+  const model: BenchModel = { id, folder, role: 'quantized', source, quantization: mode };
+  const configPath = join(folder, 'config.json');
+  if (existsSync(configPath)) {
+    try {
+      const { files, quantization } = parseModelConfig(JSON.parse(await readFile(configPath, 'utf8')));
+      const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
+      const newer =
+        (await stat(configPath)).mtimeMs >= (await stat(join(source.folder, 'config.json'))).mtimeMs;
+      if (quantization?.mode === mode && newer && listed.every((f) => f && existsSync(join(folder, f.path))))
+        return model;
+    } catch (error) {
+      if (!(error instanceof ModelConfigError)) throw error;
+    }
+  }
+  log(`quantising ${source.id} (${mode}) into ${folder} (once: models/ is git-ignored)`);
+  await run(PYTHON, ['scripts/quantize_onnx.py', source.folder, folder, '--mode', mode]);
+  return model;
+}
+
 async function pickModels(quick: boolean, large: boolean, skipped: string[]): Promise<BenchModel[]> {
   const bundled = existsSync(join(BUNDLED, 'config.json'));
   if (quick) {
@@ -144,9 +187,14 @@ async function pickModels(quick: boolean, large: boolean, skipped: string[]): Pr
     return [{ id: 'fixture-tiny', folder: QUICK_STAND_IN, role: 'bundled' }];
   }
   const models: BenchModel[] = [];
-  if (bundled) models.push({ id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' });
-  else skipped.push('bundled model: models/mae-small is absent');
-  models.push(await randomExport('base'));
+  if (bundled) {
+    const model: BenchModel = { id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' };
+    models.push(model, await quantizedCopy(model, QUANTIZATION));
+  } else {
+    skipped.push('bundled model: models/mae-small is absent');
+  }
+  const base = await randomExport('base');
+  models.push(base, await quantizedCopy(base, QUANTIZATION));
   if (large) {
     if (freemem() < LARGE_MIN_FREE_BYTES) {
       skipped.push(`random-large: ${(freemem() / 2 ** 30).toFixed(1)} GiB free, it needs 8 GiB`);
@@ -171,6 +219,28 @@ function errorText(error: unknown): string {
 
 const gflopPerS = (flops: number, ms: number) => Number((flops / (ms / 1000) / 1e9).toFixed(2));
 
+/** Masked-patch PSNR of a trained model and of its quantised copy on the sample photos, same masks. */
+async function quality(fp32: BenchModel, quantized: BenchModel): Promise<ModelReport['quality']> {
+  const score = async (model: BenchModel) =>
+    await evaluate({
+      model: model.folder,
+      data: SAMPLES,
+      maskRatio: MASK_RATIO,
+      seeds: QUALITY_SEEDS,
+      json: true,
+    });
+  const [before, after] = [await score(fp32), await score(quantized)];
+  log(
+    `  PSNR on the samples: ${after.summary.model_psnr.toFixed(2)} dB (fp32 ${before.summary.model_psnr.toFixed(2)} dB)`,
+  );
+  return {
+    images: after.images.length,
+    seeds: QUALITY_SEEDS,
+    fp32_psnr_db: Number(before.summary.model_psnr.toFixed(3)),
+    psnr_db: Number(after.summary.model_psnr.toFixed(3)),
+  };
+}
+
 /** onnxruntime-node and PyTorch for one model. */
 async function benchNative(
   model: BenchModel,
@@ -191,6 +261,7 @@ async function benchNative(
     folder: relative(REPO_ROOT, model.folder),
     name: config.name,
     role: model.role,
+    ...(model.source && { quantized_from: model.source.id, quantization: model.quantization }),
     parameters: rawConfig.parameters ?? null,
     bytes: await graphBytes(model.folder, config),
     image_size: config.imageSize,
@@ -260,8 +331,21 @@ async function benchNative(
     }
   }
 
+  if (model.source?.role === 'bundled') {
+    try {
+      report.quality = await quality(model.source, model);
+    } catch (error) {
+      failures.push(`${model.id} PSNR on the samples: ${errorText(error)}`);
+    }
+  }
+
   let torch: string | null = null;
   for (const threads of threadCounts) {
+    if (model.source) {
+      const reason = `PyTorch runs fp32 weights only: compared with ${model.source.id}'s PyTorch run`;
+      report.runs.push({ runtime: 'pytorch-eager', threads, status: 'skipped', reason });
+      continue;
+    }
     if (!reference) {
       report.runs.push({
         runtime: 'pytorch-eager',
@@ -312,9 +396,10 @@ async function benchBrowser(
   quick: boolean,
 ): Promise<{ chromium: string | null; adapter: MachineInfo['webgpu_adapter']; slider: SliderReport }> {
   const how =
-    'on the bench page, not the app UI (branch ui, unmerged when this was written): keyboard ' +
-    'input event on a mask ratio slider (steps of 5 % across 0-95 %) -> worker (masking, ' +
-    'encoder, decoder, views) -> putImageData on four canvases -> the next requestAnimationFrame callback';
+    'in the app itself (production build, its default model): keyboard input event on its ' +
+    '"Mask ratio" slider (steps of 1 %, bouncing between its ends) -> store -> worker (masking, ' +
+    "encoder, decoder, views) -> React renders the four canvases (putImageData) -> the app's " +
+    `performance mark "${VIEWS_PAINTED_MARK}" in the next animation frame`;
   const notRun = (status: 'skipped' | 'failed', reason: string) => {
     for (const report of reports)
       report.runs.push({ runtime: 'chromium-wasm', threads: null, status, reason });
@@ -383,16 +468,19 @@ async function benchBrowser(
     }
     const sliderModel = models.find((m) => m.role === 'bundled');
     let slider: SliderReport;
-    if (!sliderModel) {
-      slider = { status: 'skipped', reason: 'no bundled model', how };
+    if (sliderModel?.id !== BUNDLED_ID) {
+      slider = {
+        status: 'skipped',
+        reason: 'the app opens the bundled model (models/mae-small), absent',
+        how,
+      };
     } else {
       try {
-        const modelUrl = BenchBrowser.modelUrl(sliderModel.id);
-        const latencies = await browser.sliderLatencies(modelUrl, allThreads, settings.sliderMoves);
+        const { latencies, threads } = await browser.appSliderLatencies(settings.sliderMoves);
         slider = {
           status: 'ok',
           model: sliderModel.id,
-          threads: allThreads,
+          ...(threads !== null && { threads }),
           moves: latencies.length,
           p50_ms: Number(percentile(latencies, 50).toFixed(2)),
           p95_ms: Number(percentile(latencies, 95).toFixed(2)),
@@ -498,7 +586,10 @@ export async function runBench(args: string[]): Promise<number> {
   };
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(out, 'PERFORMANCE.md'), renderMarkdown(result));
+  // Hand-written analysis of the committed run (docs/performance-notes.md), kept with its table.
+  const notesPath = join(out, 'performance-notes.md');
+  const notes = existsSync(notesPath) ? await readFile(notesPath, 'utf8') : undefined;
+  await writeFile(join(out, 'PERFORMANCE.md'), renderMarkdown(result, notes));
   log(`wrote ${join(out, 'PERFORMANCE.md')} and performance.json in ${result.duration_s} s`);
   if (values.json) console.log(JSON.stringify(result));
 

@@ -59,8 +59,26 @@ const slider: SliderReport = {
   how: 'test',
 };
 
+/** A quantised copy of `source`: no PyTorch run of its own, a quarter of the download. */
+function quantized(source: ModelReport, wasm2: number, node2: number): ModelReport {
+  const copy = model(`${source.id}-int8`, 'quantized', wasm2, node2, 0);
+  return {
+    ...copy,
+    quantized_from: source.id,
+    quantization: 'int8',
+    bytes: source.bytes / 4,
+    runs: copy.runs.filter((run) => run.runtime !== 'pytorch-eager'),
+  };
+}
+
 describe('computeRatios', () => {
-  const models = [model('mae-small', 'bundled', 22, 12, 10), model('random-base', 'random', 452, 252, 225)];
+  const small = model('mae-small', 'bundled', 22, 12, 10);
+  const base = model('random-base', 'random', 452, 252, 225);
+  const smallInt8 = {
+    ...quantized(small, 20, 10),
+    quality: { images: 8, seeds: [0], fp32_psnr_db: 17.03, psnr_db: 16.9 },
+  };
+  const models = [small, smallInt8, base, quantized(base, 180, 100)];
   const ratios = computeRatios(models, 2, slider);
   const find = (id: string, start: string) => ratios.find((r) => r.model === id && r.name.startsWith(start));
 
@@ -75,12 +93,31 @@ describe('computeRatios', () => {
     expect(find('random-base', 'WASM 1T')).toBeUndefined();
   });
 
-  it('compares WASM with PyTorch on encoder + decoder time, its scope', () => {
-    expect(find('random-base', 'WASM 2T / PyTorch eager 1T')).toMatchObject({
+  it('compares WASM with PyTorch on encoder + decoder time, its scope; the target is for quantised base', () => {
+    expect(find('random-base', 'WASM 2T / PyTorch eager 1T')).toEqual({
+      model: 'random-base',
+      name: 'WASM 2T / PyTorch eager 1T, encoder+decoder',
       value: 2,
-      target: 1,
-      met: false,
     });
+    // A quantised copy against PyTorch running its fp32 source.
+    expect(find('random-base-int8', 'WASM 2T / PyTorch eager 1T')).toMatchObject({
+      name: 'WASM 2T / PyTorch eager 1T (random-base), encoder+decoder',
+      value: 0.791,
+      target: 1,
+      met: true,
+    });
+    expect(find('mae-small-int8', 'WASM 2T / PyTorch eager 1T')?.target).toBeUndefined();
+  });
+
+  it('holds a quantised base to a third of the download and a trained copy to 0.3 dB of PSNR', () => {
+    expect(find('random-base-int8', 'download')).toMatchObject({ value: 0.25, target: 1 / 3, met: true });
+    expect(find('mae-small-int8', 'download')?.target).toBeUndefined();
+    expect(find('mae-small-int8', 'masked-patch PSNR')).toMatchObject({
+      value: 0.13,
+      target: 0.3,
+      met: true,
+    });
+    expect(find('random-base-int8', 'masked-patch PSNR')).toBeUndefined();
   });
 
   it("checks the bundled model's end-to-end time and the slider's p95 against their targets", () => {
@@ -115,10 +152,14 @@ describe('computeRatios', () => {
       skipped: [],
       failures: ['random-base onnxruntime-node: broke'],
     };
-    const markdown = renderMarkdown(result);
+    const markdown = renderMarkdown(result, 'The encoder is slow because of X.\n');
     expect(markdown).toContain('| random-base | Chromium, onnxruntime-web WASM | 2 | **452.0** |');
     expect(markdown).toContain('| random-base | onnxruntime-node (CPU) | 1 | failed: broke |');
     expect(markdown).toContain('p50 40.0 ms, p95 120.0 ms');
     expect(markdown).toContain('## Failed');
+    expect(markdown).toMatch(/## Notes\n\nThe encoder is slow because of X.\n$/);
+    expect(markdown).toContain(
+      '- mae-small-int8: mae-small in int8, download 1.0 MB (fp32 4.0 MB); masked-patch',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { formatMs, formatPsnr } from '../format';
+import { VIEWS_PAINTED_MARK } from '../marks';
 import { isBusy, useAppStore } from '../store';
 import { VIEW_LABELS } from '../viewLabels';
 import { PatchPainter } from './PatchPainter';
@@ -64,6 +65,12 @@ export function ViewsPanel() {
   const busy = useAppStore(isBusy);
   const views = useAppStore((s) => s.result?.views ?? null);
   const painting = useAppStore((s) => s.maskMode === 'painted');
+  useEffect(() => {
+    if (!views) return;
+    // The canvases' effects (putImageData) ran before this parent effect: the next frame shows them.
+    const frame = requestAnimationFrame(() => performance.mark(VIEWS_PAINTED_MARK));
+    return () => cancelAnimationFrame(frame);
+  }, [views]);
   // The views are square RGBA images at the size of the model that produced them.
   const side = views ? Math.round(Math.sqrt(views.original.length / 4)) : 1;
   return (
