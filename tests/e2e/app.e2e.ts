@@ -11,7 +11,16 @@ import { resizeShorterSideAndCenterCrop } from '../../src/mae/image';
 import { lenKeep } from '../../src/mae/masking';
 import { patchIndexOfPixels } from '../../src/mae/views';
 import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
-import { buildDist, launchChromium, root, startPreview, viewsReady as viewsReadyOn } from './harness';
+import {
+  buildDist,
+  canvasPixels,
+  launchChromium,
+  recordErrors,
+  root,
+  startPreview,
+  viewsReady as viewsReadyOn,
+  visibleTokens,
+} from './harness';
 
 const VIEW_NAMES = ['Original', 'Masked', 'Reconstruction', 'Reconstruction + visible'] as const;
 
@@ -21,7 +30,7 @@ let context: BrowserContext;
 let page: Page;
 let baseUrl: string;
 let model: ModelIndexEntry;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 const requests: string[] = [];
 
 function viewsReady(on: Page = page): Promise<void> {
@@ -30,24 +39,9 @@ function viewsReady(on: Page = page): Promise<void> {
 
 type ViewPixels = Record<(typeof VIEW_NAMES)[number], Uint8Array>;
 
-/** RGBA bytes of each view's canvas, read in the page (base64 keeps the transfer small). */
 async function readViews(on: Page = page): Promise<ViewPixels> {
-  const encoded = await on.evaluate((names) => {
-    return names.map((name) => {
-      const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${name}"]`);
-      const context = canvas?.getContext('2d');
-      if (!canvas || !context) throw new Error(`no canvas named ${name}`);
-      const bytes = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      let binary = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) {
-        binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      }
-      return btoa(binary);
-    });
-  }, VIEW_NAMES);
-  return Object.fromEntries(
-    VIEW_NAMES.map((name, i) => [name, new Uint8Array(Buffer.from(encoded[i]!, 'base64'))]),
-  ) as ViewPixels;
+  const pixels = await Promise.all(VIEW_NAMES.map((name) => canvasPixels(on, name)));
+  return Object.fromEntries(VIEW_NAMES.map((name, i) => [name, pixels[i]!])) as ViewPixels;
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -59,12 +53,6 @@ async function statsText(): Promise<string> {
     .getByRole('definition')
     .allInnerTexts()
     .then((values) => values.join(' | '));
-}
-
-async function visibleTokens(): Promise<number> {
-  const text = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
-  if (!text) throw new Error('no K in the statistics');
-  return Number(text[1]);
 }
 
 /** Patches whose pixels in the Masked view equal the Original: the ones the encoder saw. */
@@ -136,10 +124,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   context.on('request', (request) => requests.push(request.url()));
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  consoleErrors = recordErrors(page);
 }, 240_000);
 
 afterAll(async () => {
@@ -162,7 +147,7 @@ describe('MAE Lens in Chromium', () => {
 
     for (const name of VIEW_NAMES) await page.getByRole('img', { name, exact: true }).waitFor();
     const visible = lenKeep(model.imageSize ** 2 / model.patchSize ** 2, 0.75);
-    expect(await visibleTokens()).toBe(visible);
+    expect(await visibleTokens(page)).toBe(visible);
     checkViews(await readViews(), visible);
   });
 
@@ -173,7 +158,7 @@ describe('MAE Lens in Chromium', () => {
     await viewsReady();
     const views = await readViews();
     expect(same(views.Original, before), 'the original did not change').toBe(false);
-    checkViews(views, await visibleTokens());
+    checkViews(views, await visibleTokens(page));
   });
 
   it('reconstructs an uploaded file, cropped exactly as src/mae crops it', async () => {
@@ -189,7 +174,7 @@ describe('MAE Lens in Chromium', () => {
     const expected = resizeShorterSideAndCenterCrop({ width: 360, height: 240, data: rgba }, model.imageSize);
     const rgb = views.Original.filter((_, i) => i % 4 !== 3);
     expect(same(rgb, expected.data), 'Original differs from resizeShorterSideAndCenterCrop').toBe(true);
-    checkViews(views, await visibleTokens());
+    checkViews(views, await visibleTokens(page));
   });
 
   it('moving the slider to 50% shows half the patches, live', async () => {
@@ -199,7 +184,7 @@ describe('MAE Lens in Chromium', () => {
     await slider.fill('50');
     await page.getByText(`${half} of ${numPatches} patches visible`).waitFor();
     await viewsReady();
-    expect(await visibleTokens()).toBe(half);
+    expect(await visibleTokens(page)).toBe(half);
     checkViews(await readViews(), half);
     console.info(`at 50%: ${await statsText()}`);
   });
@@ -245,7 +230,7 @@ describe('MAE Lens in Chromium', () => {
     await page.getByRole('alert').getByText('SHA-256 mismatch').waitFor();
     await page.getByRole('slider', { name: 'Mask ratio' }).fill('60');
     await viewsReady();
-    expect(await visibleTokens()).toBe(lenKeep((model.imageSize / model.patchSize) ** 2, 0.6));
+    expect(await visibleTokens(page)).toBe(lenKeep((model.imageSize / model.patchSize) ** 2, 0.6));
   });
 
   it('"Load your own" runs a model picked from disk', async () => {
@@ -260,7 +245,7 @@ describe('MAE Lens in Chromium', () => {
     await viewsReady();
     // The empty alert is hidden, so it is looked up by its attribute rather than its role.
     expect(await page.locator('[role="alert"]').textContent()).toBe('');
-    checkViews(await readViews(), await visibleTokens());
+    checkViews(await readViews(), await visibleTokens(page));
   });
 
   it('logged no console errors, made no request outside localhost, fetched each model file once', () => {

@@ -79,3 +79,34 @@ export async function viewsReady(page: Page): Promise<void> {
     { timeout: READY_TIMEOUT_MS },
   );
 }
+
+/** Console errors and uncaught exceptions of `page`, collected as they happen. */
+export function recordErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+/** RGBA bytes of the canvas with this accessible name, read in the page (base64 keeps the transfer small). */
+export async function canvasPixels(page: Page, name: string): Promise<Uint8Array> {
+  const encoded = await page.evaluate((label) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${label}"]`);
+    const bytes = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+    if (!bytes) throw new Error(`no canvas named ${label}`);
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  }, name);
+  return new Uint8Array(Buffer.from(encoded, 'base64'));
+}
+
+/** K, as the run statistics show it. */
+export async function visibleTokens(page: Page): Promise<number> {
+  const match = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
+  if (!match) throw new Error('no K in the statistics');
+  return Number(match[1]);
+}

@@ -25,7 +25,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lenKeep } from '../../src/mae/masking';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
 import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
-import { buildDist, root, startPreview, viewsReady } from './harness';
+import {
+  buildDist,
+  canvasPixels,
+  recordErrors,
+  root,
+  startPreview,
+  viewsReady,
+  visibleTokens,
+} from './harness';
 
 const zooDir = join(root, 'tests', 'fixtures', 'image-zoo');
 const dist = join(root, 'dist');
@@ -58,7 +66,7 @@ let baseUrl: string;
 let model: ModelIndexEntry;
 let numPatches: number;
 let zoo: ZooEntry[];
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 const cspViolations: string[] = [];
 const requests: string[] = [];
 
@@ -153,10 +161,7 @@ beforeAll(async () => {
     );
   });
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  consoleErrors = recordErrors(page);
 }, 240_000);
 
 afterAll(async () => {
@@ -174,32 +179,12 @@ async function dismissAlert(): Promise<void> {
   if (await dismiss.count()) await dismiss.click();
 }
 
-/** RGBA bytes of one view's canvas. */
-async function viewPixels(name = 'Original'): Promise<Uint8Array> {
-  const encoded = await page.evaluate((label) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${label}"]`);
-    const bytes = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
-    if (!bytes) throw new Error(`no canvas named ${label}`);
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
-  }, name);
-  return new Uint8Array(Buffer.from(encoded, 'base64'));
-}
-
-async function visibleTokens(): Promise<number> {
-  const match = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
-  if (!match) throw new Error('no K in the statistics');
-  return Number(match[1]);
-}
-
 /** Moves the slider to a value other than the current one and waits for that reconstruction. */
 async function reconstructAt(percent: number): Promise<void> {
   await page.getByRole('slider', { name: 'Mask ratio' }).fill(String(percent));
   await page.getByText(`${lenKeep(numPatches, percent / 100)} of ${numPatches} patches visible`).waitFor();
   await viewsReady(page);
-  expect(await visibleTokens()).toBe(lenKeep(numPatches, percent / 100));
+  expect(await visibleTokens(page)).toBe(lenKeep(numPatches, percent / 100));
 }
 
 let nextPercent = 40;
@@ -207,7 +192,7 @@ let nextPercent = 40;
 async function stillWorks(before: Uint8Array): Promise<void> {
   nextPercent = nextPercent === 40 ? 60 : 40;
   await reconstructAt(nextPercent);
-  expect(Buffer.compare(await viewPixels(), before), 'the previous image is gone').toBe(0);
+  expect(Buffer.compare(await canvasPixels(page, 'Original'), before), 'the previous image is gone').toBe(0);
   expect(await page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe(model.id);
 }
 
@@ -217,7 +202,8 @@ async function outcome(before: Uint8Array): Promise<'alert' | 'image'> {
   while (Date.now() - started < 60_000) {
     if ((await alertText()) !== '') return 'alert';
     const busy = await page.locator('[aria-label="Views"]').getAttribute('aria-busy');
-    if (busy === 'false' && Buffer.compare(await viewPixels(), before) !== 0) return 'image';
+    if (busy === 'false' && Buffer.compare(await canvasPixels(page, 'Original'), before) !== 0)
+      return 'image';
     await page.waitForTimeout(100);
   }
   throw new Error('neither an alert nor a new picture after 60 s');
@@ -324,7 +310,7 @@ describe('images', () => {
   it('refuses a non-image, an empty file and a truncated JPEG with a message; the previous image and model keep working', async () => {
     for (const [file, message] of Object.entries(alerts)) {
       await dismissAlert();
-      const before = await viewPixels();
+      const before = await canvasPixels(page, 'Original');
       await uploadImage(file);
       expect(await outcome(before), file).toBe('alert');
       expect(await alertText()).toMatch(message);
@@ -359,13 +345,13 @@ describe('images', () => {
       ]),
     );
     for (const entry of decodable) {
-      const before = await viewPixels();
+      const before = await canvasPixels(page, 'Original');
       const started = Date.now();
       await uploadImage(entry.file);
       const result = await outcome(before);
       expect(result, `${entry.file}: ${await alertText()}`).toBe('image');
       await viewsReady(page);
-      const pixels = await viewPixels();
+      const pixels = await canvasPixels(page, 'Original');
       const what = entry.file;
       if (entry.left && entry.right) {
         expectPixel(pixels, left, middle, entry.left, 2, `${what} left (transparent, on white)`);
@@ -393,7 +379,7 @@ describe('images', () => {
       for (let i = 3; i < pixels.length; i += 4)
         if (pixels[i] !== 255) throw new Error(`${what}: not opaque`);
       console.info(
-        `${entry.file}: reconstructed in ${Date.now() - started} ms, K = ${await visibleTokens()}`,
+        `${entry.file}: reconstructed in ${Date.now() - started} ms, K = ${await visibleTokens(page)}`,
       );
     }
   });
@@ -401,7 +387,7 @@ describe('images', () => {
   it('decodes a 12000 x 12000 JPEG at reduced size: the renderer grows by far less than its 576 MB of pixels', async () => {
     await uploadImage('thin-4000x10.png');
     await viewsReady(page);
-    const before = await viewPixels();
+    const before = await canvasPixels(page, 'Original');
     const baseline = rendererRssMb();
     let peak = baseline;
     const sampler = setInterval(() => {
@@ -414,7 +400,7 @@ describe('images', () => {
     } finally {
       clearInterval(sampler);
     }
-    const pixels = await viewPixels();
+    const pixels = await canvasPixels(page, 'Original');
     const huge = zoo.find((entry) => entry.file === 'huge-12000.jpg')!;
     expectPixel(pixels, model.imageSize >> 1, model.imageSize >> 3, huge.top!, 12, 'huge top');
     expectPixel(
@@ -548,7 +534,7 @@ describe('models', () => {
   ];
 
   it('"Load your own" refuses each broken model with a message naming the file; the running model keeps working', async () => {
-    const before = await viewPixels();
+    const before = await canvasPixels(page, 'Original');
     for (const [what, files, message] of local) {
       await dismissAlert();
       await page.locator('input[type="file"][multiple]').setInputFiles(files());
@@ -563,7 +549,7 @@ describe('models', () => {
   });
 
   it('Load from URL: a wrong address, a missing file, a truncated download and a config.json that is not JSON', async () => {
-    const before = await viewPixels();
+    const before = await canvasPixels(page, 'Original');
     const cases: [string, RegExp][] = [
       // vite preview, like most single-page hosts, answers a missing path with index.html and
       // status 200; a real 404 is covered by tests/e2e/hosting.e2e.ts and modelFiles.test.ts.
@@ -634,11 +620,14 @@ async function psnrText(): Promise<string> {
 describe('mask ratio extremes', () => {
   it('0 %: every patch visible, the masked view is the original', async () => {
     await reconstructAt(0);
-    expect(await visibleTokens()).toBe(numPatches);
-    expect(Buffer.compare(await viewPixels('Masked'), await viewPixels('Original'))).toBe(0);
-    expect(Buffer.compare(await viewPixels('Reconstruction + visible'), await viewPixels('Original'))).toBe(
-      0,
-    );
+    expect(await visibleTokens(page)).toBe(numPatches);
+    expect(Buffer.compare(await canvasPixels(page, 'Masked'), await canvasPixels(page, 'Original'))).toBe(0);
+    expect(
+      Buffer.compare(
+        await canvasPixels(page, 'Reconstruction + visible'),
+        await canvasPixels(page, 'Original'),
+      ),
+    ).toBe(0);
     // Nothing is masked, so there is no masked-patch PSNR to show.
     expect(await psnrText()).toBe('—');
   });
@@ -648,8 +637,10 @@ describe('mask ratio extremes', () => {
     expect(max).toBeGreaterThan(0);
     await reconstructAt(max);
     const keep = lenKeep(numPatches, max / 100);
-    expect(await visibleTokens()).toBe(keep);
-    expect(Buffer.compare(await viewPixels('Reconstruction'), await viewPixels('Masked'))).not.toBe(0);
+    expect(await visibleTokens(page)).toBe(keep);
+    expect(
+      Buffer.compare(await canvasPixels(page, 'Reconstruction'), await canvasPixels(page, 'Masked')),
+    ).not.toBe(0);
     expect(await psnrText()).toMatch(/^\d+\.\d dB$/);
   });
 });

@@ -11,34 +11,21 @@ import { lenKeep } from '../../src/mae/masking';
 import { gridCellSize } from '../../src/mae/maskModes';
 import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
 import { STEP_IDS, STEP_TITLES } from '../../src/ui/steps';
-import { buildDist, launchChromium, startPreview, viewsReady } from './harness';
+import {
+  buildDist,
+  canvasPixels,
+  launchChromium,
+  recordErrors,
+  startPreview,
+  viewsReady,
+  visibleTokens,
+} from './harness';
 
 let preview: { baseUrl: string; stop(): void };
 let browser: Browser;
 let page: Page;
 let model: ModelIndexEntry;
-const consoleErrors: string[] = [];
-
-/** RGBA bytes of the canvas with this accessible name. */
-async function canvasBytes(name: string): Promise<Buffer> {
-  const encoded = await page.evaluate((label) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`canvas[aria-label="${label}"]`);
-    const context = canvas?.getContext('2d');
-    if (!canvas || !context) throw new Error(`no canvas named ${label}`);
-    const bytes = context.getImageData(0, 0, canvas.width, canvas.height).data;
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
-  }, name);
-  return Buffer.from(encoded, 'base64');
-}
-
-async function visibleTokens(): Promise<number> {
-  const text = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
-  if (!text) throw new Error('no K in the statistics');
-  return Number(text[1]);
-}
+let consoleErrors: string[] = [];
 
 async function waitForK(expected: number): Promise<void> {
   await page.waitForFunction(
@@ -63,10 +50,7 @@ beforeAll(async () => {
   model = entry;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  consoleErrors = recordErrors(page);
   await page.goto(preview.baseUrl);
   await viewsReady(page);
 }, 240_000);
@@ -111,16 +95,20 @@ describe('pipeline stepper', () => {
   });
 
   it('redraws the attention overlay when a patch is clicked in the encoder step', async () => {
-    const before = await canvasBytes('Attention map');
+    const before = Buffer.from(await canvasPixels(page, 'Attention map'));
     const target = stepper()
       .getByRole('button', { name: /^Attend from patch \d+$/ })
       .nth(5);
     await target.click();
-    await expect.poll(async () => Buffer.compare(await canvasBytes('Attention map'), before)).not.toBe(0);
+    await expect
+      .poll(async () => Buffer.compare(Buffer.from(await canvasPixels(page, 'Attention map')), before))
+      .not.toBe(0);
     expect(await target.getAttribute('aria-pressed')).toBe('true');
-    const fromPatch = await canvasBytes('Attention map');
+    const fromPatch = Buffer.from(await canvasPixels(page, 'Attention map'));
     await stepper().getByRole('combobox', { name: 'Attention head' }).selectOption('0');
-    await expect.poll(async () => Buffer.compare(await canvasBytes('Attention map'), fromPatch)).not.toBe(0);
+    await expect
+      .poll(async () => Buffer.compare(Buffer.from(await canvasPixels(page, 'Attention map')), fromPatch))
+      .not.toBe(0);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -135,7 +123,7 @@ describe('pipeline stepper', () => {
 
   it('paints three patches and K grows by three; clearing leaves K = 0 and the page working', async () => {
     await page.getByRole('radio', { name: 'Painted' }).check();
-    const start = await visibleTokens();
+    const start = await visibleTokens(page);
     const hidden = page
       .getByRole('group', { name: 'Paint the mask' })
       .locator('button[aria-pressed="false"]');
@@ -148,7 +136,7 @@ describe('pipeline stepper', () => {
 
     await page.getByRole('button', { name: 'Clear painting' }).click();
     await waitForK(0);
-    const masked = await canvasBytes('Masked');
+    const masked = Buffer.from(await canvasPixels(page, 'Masked'));
     const gray = masked.every((value, i) => (i % 4 === 3 ? value === 255 : value === 128));
     expect(gray, 'with K = 0 the Masked view is all gray').toBe(true);
     expect(await page.locator('[aria-label="Run statistics"]').innerText()).toMatch(/\d+\.\d dB/);
