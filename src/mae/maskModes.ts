@@ -8,7 +8,7 @@ import {
   lenKeep,
   maskFromKeptPatches,
   mulberry32,
-  randomMasking,
+  maskFromNoise,
   uniformNoise,
   type Masking,
 } from './masking';
@@ -136,11 +136,11 @@ export function gridMasking(grid: number, ratio: number, seed: number): Masking 
 export function buildMasking(spec: MaskSpec, grid: number): MaskPlan {
   const numPatches = checkGrid(grid);
   switch (spec.mode) {
-    case 'random':
-      return {
-        ...randomMasking(numPatches, spec.ratio, spec.seed),
-        noise: uniformNoise(numPatches, spec.seed),
-      };
+    case 'random': {
+      // randomMasking's own noise, drawn once and kept for the stepper.
+      const noise = uniformNoise(numPatches, spec.seed);
+      return { ...maskFromNoise(noise, spec.ratio), noise };
+    }
     case 'block':
       return { ...blockMasking(grid, spec.ratio, spec.seed), noise: null };
     case 'grid':

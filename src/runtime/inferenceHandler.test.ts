@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
-import { resizeShorterSideAndCenterCrop } from '../mae/image';
+import { resizeShorterSideAndCenterCrop, type RgbImage } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
 import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels, predictionToPixels, reconstructionView } from '../mae/views';
 import { createRequestHandler, type Backend } from './inferenceHandler';
 import { readModelBytes } from './modelBytes';
-import type { ExecutionProvider, ReconstructedReply } from './protocol';
+import type { ExecutionProvider, ReconstructedReply, ReconstructRequest } from './protocol';
 
 /** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
 function smallConfig(): ModelConfig {
@@ -83,6 +83,18 @@ function testImage(size: number) {
   return { width: size, height: size, data };
 }
 
+/** A reconstruct request as the page sends it with the stepper closed: random mask, no intermediates. */
+function plainRequest(id: number, image: RgbImage, ratio: number, seed: number): ReconstructRequest {
+  return {
+    type: 'reconstruct',
+    id,
+    image,
+    mask: { mode: 'random', ratio, seed },
+    intermediates: false,
+    normPixStatistics: 'patch',
+  };
+}
+
 const modelBytes = () => ({ model: { encoder: new Uint8Array([1]), decoder: new Uint8Array([2]) } });
 
 describe('inference worker requests', () => {
@@ -90,14 +102,7 @@ describe('inference worker requests', () => {
     const handle = createRequestHandler({
       openBackend: async () => backendOf(fakeOrt(smallConfig()).ort, 'wasm'),
     });
-    const reply = await handle({
-      type: 'reconstruct',
-      id: 7,
-      image: testImage(32),
-      mask: { mode: 'random', ratio: 0.5, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const reply = await handle(plainRequest(7, testImage(32), 0.5, 1));
     expect(reply).toEqual({ status: 'error', id: 7, message: 'No model is loaded yet.' });
   });
 
@@ -113,14 +118,7 @@ describe('inference worker requests', () => {
     });
 
     const image = testImage(config.imageSize);
-    const reply = (await handle({
-      type: 'reconstruct',
-      id: 2,
-      image,
-      mask: { mode: 'random', ratio: 0.75, seed: 42 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    })) as ReconstructedReply;
+    const reply = (await handle(plainRequest(2, image, 0.75, 42))) as ReconstructedReply;
     expect(reply.status).toBe('reconstructed');
     const { result } = reply;
     const expected = randomMasking(config.numPatches, 0.75, 42);
@@ -151,14 +149,7 @@ describe('inference worker requests', () => {
     const config = smallConfig();
     const handle = createRequestHandler({ openBackend: async () => backendOf(fakeOrt(config).ort, 'wasm') });
     await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
-    const reply = await handle({
-      type: 'reconstruct',
-      id: 2,
-      image: testImage(16),
-      mask: { mode: 'random', ratio: 0.5, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const reply = await handle(plainRequest(2, testImage(16), 0.5, 1));
     expect(reply).toMatchObject({ status: 'error', message: 'the model expects 32x32 images, got 16x16' });
   });
 
@@ -196,14 +187,7 @@ describe('inference worker requests', () => {
     backend = backendOf(broken.ort, 'wasm');
     const failed = await handle({ type: 'load', id: 2, config, ...modelBytes(), executionProvider: 'wasm' });
     expect(failed).toEqual({ status: 'error', id: 2, message: 'no kernel for LayerNormalization' });
-    const after = await handle({
-      type: 'reconstruct',
-      id: 3,
-      image: testImage(32),
-      mask: { mode: 'random', ratio: 0.5, seed: 1 },
-      intermediates: false,
-      normPixStatistics: 'patch',
-    });
+    const after = await handle(plainRequest(3, testImage(32), 0.5, 1));
     expect(after).toMatchObject({ status: 'error', message: 'No model is loaded yet.' });
   });
 });
@@ -235,14 +219,7 @@ describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
       });
       expect(loaded).toMatchObject({ status: 'loaded' });
       const image = testImage(config.imageSize);
-      const reply = await handle({
-        type: 'reconstruct',
-        id: 2,
-        image,
-        mask: { mode: 'random', ratio: 0.75, seed: 3 },
-        intermediates: false,
-        normPixStatistics: 'patch',
-      });
+      const reply = await handle(plainRequest(2, image, 0.75, 3));
       if (reply.status !== 'reconstructed') throw new Error(JSON.stringify(reply));
       expect(reply.result.visiblePatches).toBe(lenKeep(config.numPatches, 0.75));
       expect(Number.isFinite(reply.result.maskedPsnr)).toBe(true);

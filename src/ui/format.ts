@@ -16,6 +16,11 @@ export function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
+/** Share of removed patches in percent, one decimal: 147 of 196 removed -> 75. */
+export function removedPercent(visible: number, total: number): number {
+  return Math.round((1000 * (total - visible)) / Math.max(1, total)) / 10;
+}
+
 export function formatPsnr(db: number): string {
   return Number.isFinite(db) ? `${db.toFixed(1)} dB` : '—';
 }

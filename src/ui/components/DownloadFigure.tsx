@@ -1,4 +1,5 @@
 import { downloadFigure } from '../figure';
+import { removedPercent } from '../format';
 import { useAppStore } from '../store';
 
 function slug(text: string): string {
@@ -20,7 +21,7 @@ export function DownloadFigure() {
   const onClick = () => {
     if (!views || !inputs) return;
     const { modelName, maskMode, maskPercent, seed, sourceLabel } = inputs;
-    const ratio = Math.round((1000 * (numPatches - visible)) / Math.max(1, numPatches)) / 10;
+    const ratio = removedPercent(visible, numPatches);
     // A painted mask has no seed or ratio setting: the patch count says it all.
     const mask =
       maskMode === 'painted'

@@ -1,5 +1,6 @@
 import { useId, useState, type CSSProperties } from 'react';
 import { MASK_MODES, type MaskMode } from '../../mae/maskModes';
+import { removedPercent } from '../format';
 import { useAppStore, visibleOfTotal } from '../store';
 import { MAX_MASK_PERCENT, MAX_SEED } from '../urlState';
 
@@ -57,10 +58,7 @@ export function MaskRatioSlider() {
   const setMaskPercent = useAppStore((s) => s.setMaskPercent);
   const visibleText = counts === null ? null : visibleCountText(counts.visible, counts.total);
   // Grid and painted masks remove their own share of patches: show the ratio they really have.
-  const actualPercent =
-    counts && counts.total > 0
-      ? Math.round((1000 * (counts.total - counts.visible)) / counts.total) / 10
-      : null;
+  const actualPercent = counts && counts.total > 0 ? removedPercent(counts.visible, counts.total) : null;
   const shownPercent =
     maskMode === 'random' || maskMode === 'block' || actualPercent === null ? maskPercent : actualPercent;
   const painted = maskMode === 'painted';

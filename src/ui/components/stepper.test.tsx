@@ -28,8 +28,7 @@ async function fixtureServices(normPixLoss = false) {
   const port: WorkerPort = {
     postMessage(message: WorkerRequest) {
       if (message.type === 'reconstruct') inputs.push(message);
-      const request = message.type === 'load' ? message : { ...message };
-      void fixture.handle(request).then((reply) => {
+      void fixture.handle(message).then((reply) => {
         for (const listener of listeners) listener({ data: reply } as MessageEvent<WorkerReply>);
       });
     },
