@@ -13,11 +13,11 @@ import type { ReconstructRequest } from './protocol';
 import * as pass from './reconstruct';
 
 vi.mock('./reconstruct', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./reconstruct')>();
+  const real = await importOriginal<typeof pass>();
   return { ...real, reconstruct: vi.fn(real.reconstruct) };
 });
 vi.mock('../mae/pipeline', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../mae/pipeline')>();
+  const real = await importOriginal<typeof pipeline>();
   return { ...real, preparePixels: vi.fn(real.preparePixels) };
 });
 
