@@ -12,7 +12,9 @@ attention products stay float32, and so does every tensor between the nodes.
 
 Modes (both are com.microsoft contrib ops, which onnxruntime-node and onnxruntime-web run):
 - int8: symmetric int8 per output column and a float scale, run by DynamicQuantizeMatMul: the
-  activations are quantised to uint8 on the fly, so the product is an integer GEMM. The fastest
+  activations are quantised to uint8 on the fly, so the product is an integer GEMM. The scale keeps
+  neighbouring weights along K small enough that the AVX2 kernel's int16 pair sums cannot
+  saturate, so every CPU and WASM compute the same integers (quantize_int8_columns). The fastest
   of the formats measured (docs/PERFORMANCE.md): at base size in Chromium WASM (2 threads) about
   3x faster than fp32, where a weight-only DequantizeLinear + MatMul (standard ops) ran at fp32
   speed because onnxruntime turns it back into a float32 weight.

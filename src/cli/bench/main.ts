@@ -154,7 +154,7 @@ async function randomExport(preset: string): Promise<BenchModel> {
 
 /**
  * models/ID-MODE: `source` quantised by scripts/quantize_onnx.py, unless a copy in that mode that is
- * newer than the source's config.json is there.
+ * newer than the source's config.json and than the script is there.
  */
 async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promise<BenchModel> {
   const id = `${source.id}-${mode}`;
@@ -165,8 +165,10 @@ async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promis
     try {
       const { files, quantization } = parseModelConfig(JSON.parse(await readFile(configPath, 'utf8')));
       const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
-      const newer =
-        (await stat(configPath)).mtimeMs >= (await stat(join(source.folder, 'config.json'))).mtimeMs;
+      // A change of format (issue 11 changed int8's) makes older copies stale too.
+      const inputs = [join(source.folder, 'config.json'), join(REPO_ROOT, 'scripts/quantize_onnx.py')];
+      const inputTimes = await Promise.all(inputs.map(async (path) => (await stat(path)).mtimeMs));
+      const newer = (await stat(configPath)).mtimeMs >= Math.max(...inputTimes);
       if (quantization?.mode === mode && newer && listed.every((f) => f && existsSync(join(folder, f.path))))
         return model;
     } catch (error) {
