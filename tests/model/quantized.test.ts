@@ -12,11 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluate, type ImageScore } from '../../src/cli/eval';
 import { readImage } from '../../src/cli/images';
-import { loadNodeModel, prepareImage, readNodeModel } from '../../src/cli/model';
-import { patchDim } from '../../src/mae/config';
-import { randomMasking } from '../../src/mae/masking';
-import { gatherRows } from '../../src/mae/patches';
+import { loadNodeModel, readNodeModel, type NodeModel } from '../../src/cli/model';
+import { prepareImage } from '../../src/mae/pipeline';
 import { MaeRunner } from '../../src/runtime/maeRunner';
+import { reconstruct } from '../../src/runtime/reconstruct';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const bundled = join(repoRoot, 'models/mae-small');
@@ -24,8 +23,8 @@ const samples = join(repoRoot, 'public/samples');
 const PSNR_BUDGET_DB = 0.3;
 /**
  * RMS of the pred difference relative to fp32's RMS on one photo: measured 3.0 % (int8, node and
- * WASM alike: integer products are exact on every kernel) and 14.7 % (int4). The model's own error
- * is far larger, which is why PSNR against the photo barely moves.
+ * WASM alike: its integer products are exact on every kernel) and 14.7 % (int4). The model's own
+ * error is far larger, which is why PSNR against the photo barely moves.
  */
 const PRED_RELATIVE_RMS = { int8: 0.05, int4: 0.2 };
 const ASTRONAUT = join(samples, 'python3-skimage-astronaut.jpg');
@@ -41,21 +40,22 @@ function relativeRms(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(error / energy);
 }
 
-/** The astronaut's pred, 75 % removed (seed 3), by `folder` in onnxruntime-web's WASM build. */
-async function wasmPred(folder: string): Promise<Float32Array> {
+/** The astronaut's pred `[N, P*P*3]`, 75 % removed (seed 3), through the page's own pass. */
+async function astronautPred({
+  runner,
+  config,
+}: Pick<NodeModel, 'runner' | 'config'>): Promise<Float32Array> {
+  const prepared = prepareImage(await readImage(ASTRONAUT), config);
+  const options = { mask: { mode: 'random', ratio: 0.75, seed: 3 }, tensors: true } as const;
+  return (await reconstruct(runner, config, prepared, options)).tensors!.pred;
+}
+
+/** `folder` in onnxruntime-web's WASM build, the browser's kernels, on one thread. */
+async function loadWasmModel(folder: string): Promise<Pick<NodeModel, 'runner' | 'config'>> {
   const ortWeb = await import('onnxruntime-web/wasm');
   ortWeb.env.wasm.numThreads = 1;
   const { config, bytes } = await readNodeModel(folder);
-  const runner = await MaeRunner.create(ortWeb, bytes, config);
-  const { patches } = prepareImage(await readImage(ASTRONAUT), config);
-  const masking = randomMasking(config.numPatches, 0.75, 3);
-  const { pred } = await runner.run({
-    visiblePatches: gatherRows(patches, patchDim(config), masking.idsKeep), // [K, P*P*3]
-    idsKeep: masking.idsKeep,
-    idsRestore: masking.idsRestore,
-  });
-  await runner.dispose();
-  return pred;
+  return { config, runner: await MaeRunner.create(ortWeb, bytes, config) };
 }
 
 const score = (model: string) =>
@@ -76,13 +76,8 @@ describe.skipIf(!existsSync(join(bundled, 'config.json')))('quantised bundled mo
 
     it('predicts what fp32 predicts, within a stated relative RMS', async () => {
       const [reference, quantised] = await Promise.all([loadNodeModel(bundled, 1), loadNodeModel(folder, 1)]);
-      const { patches } = prepareImage(await readImage(ASTRONAUT), reference.config);
-      const masking = randomMasking(reference.config.numPatches, 0.75, 3);
-      const [a, b] = [
-        await reference.reconstruct(patches, masking),
-        await quantised.reconstruct(patches, masking),
-      ];
-      expect(relativeRms(a.pred, b.pred)).toBeLessThan(PRED_RELATIVE_RMS[mode]);
+      const [a, b] = [await astronautPred(reference), await astronautPred(quantised)];
+      expect(relativeRms(a, b)).toBeLessThan(PRED_RELATIVE_RMS[mode]);
       await Promise.all([reference.release(), quantised.release()]);
     });
 
@@ -96,9 +91,11 @@ describe.skipIf(!existsSync(join(bundled, 'config.json')))('quantised bundled mo
 
   it("int8 predicts what fp32 predicts in onnxruntime-web WASM too, the browser's kernels", async () => {
     const [reference, quantised] = [
-      await wasmPred(bundled),
-      await wasmPred(join(repoRoot, 'tests/fixtures/onnx/mae-small-int8')),
+      await loadWasmModel(bundled),
+      await loadWasmModel(join(repoRoot, 'tests/fixtures/onnx/mae-small-int8')),
     ];
-    expect(relativeRms(reference, quantised)).toBeLessThan(PRED_RELATIVE_RMS.int8);
+    const [a, b] = [await astronautPred(reference), await astronautPred(quantised)];
+    expect(relativeRms(a, b)).toBeLessThan(PRED_RELATIVE_RMS.int8);
+    await Promise.all([reference.runner.dispose(), quantised.runner.dispose()]);
   });
 });
