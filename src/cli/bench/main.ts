@@ -59,6 +59,8 @@ const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);
 const QUICK_STAND_IN = join(REPO_ROOT, 'tests/fixtures/onnx/official');
 const BENCH_DIST = join(REPO_ROOT, 'out/bench-dist');
 const MASK_RATIO = 0.75;
+/** The instruction sets that decide which integer GEMM kernel onnxruntime runs int8 models on. */
+const CPU_FEATURES = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'];
 /** A large export holds ~1.3 GB of weights, several times over while exporting and loading. */
 const LARGE_MIN_FREE_BYTES = 8 * 2 ** 30;
 
@@ -153,7 +155,7 @@ async function randomExport(preset: string): Promise<BenchModel> {
 
 /**
  * models/ID-MODE: `source` quantised by scripts/quantize_onnx.py, unless a copy in that mode that is
- * newer than the source's config.json is there.
+ * newer than the source's config.json and than the script is there.
  */
 async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promise<BenchModel> {
   const id = `${source.id}-${mode}`;
@@ -164,8 +166,10 @@ async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promis
     try {
       const { files, quantization } = parseModelConfig(JSON.parse(await readFile(configPath, 'utf8')));
       const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
-      const newer =
-        (await stat(configPath)).mtimeMs >= (await stat(join(source.folder, 'config.json'))).mtimeMs;
+      // A change of format (issue 11 changed int8's) makes older copies stale too.
+      const inputs = [join(source.folder, 'config.json'), join(REPO_ROOT, 'scripts/quantize_onnx.py')];
+      const inputTimes = await Promise.all(inputs.map(async (path) => (await stat(path)).mtimeMs));
+      const newer = (await stat(configPath)).mtimeMs >= Math.max(...inputTimes);
       if (quantization?.mode === mode && newer && listed.every((f) => f && existsSync(join(folder, f.path))))
         return model;
     } catch (error) {
@@ -500,11 +504,18 @@ async function packageVersion(name: string): Promise<string> {
   return (JSON.parse(json) as { version: string }).version;
 }
 
+/** The instruction sets, of those that pick onnxruntime's int8 kernels, the first CPU's flags list. */
+function cpuFeatures(cpuinfo: string): string[] {
+  const flags = new Set(/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/));
+  return CPU_FEATURES.filter((feature) => flags.has(feature));
+}
+
 async function machineBase(): Promise<Omit<MachineInfo, 'chromium' | 'webgpu_adapter' | 'torch'>> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
   return {
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    cpu_features: cpuFeatures(cpuinfo),
     cores: availableParallelism(),
     memory_gib: Number((totalmem() / 2 ** 30).toFixed(1)),
     os: `${/^PRETTY_NAME="?([^"\n]+)"?$/m.exec(osRelease)?.[1] ?? process.platform}, kernel ${release()}`,
