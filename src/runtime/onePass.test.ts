@@ -4,8 +4,9 @@
  * modules themselves, so a second copy of the pass or of the preprocessing would fail here.
  */
 import { describe, expect, it, vi } from 'vitest';
+
 import { fixtureHandler, referenceImageRgba } from '../../tests/helpers/fixtureModel';
-import { timedReconstruction, syntheticPhoto } from '../bench/workload';
+import { syntheticPhoto, timedReconstruction } from '../bench/workload';
 import { loadNodeModel } from '../cli/model';
 import { resizeShorterSideAndCenterCrop } from '../mae/image';
 import * as pipeline from '../mae/pipeline';

@@ -8,11 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from '../../src/cli/chromium';
+
 import type { BenchResult, RuntimeRun } from '../../src/cli/bench/report';
+import { CHROMIUM } from '../../src/cli/chromium';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 

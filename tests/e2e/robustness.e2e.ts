@@ -20,11 +20,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lenKeep } from '../../src/mae/masking';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { lenKeep } from '../../src/mae/masking';
+import { type ModelIndexEntry, parseModelIndex } from '../../src/runtime/modelIndex';
 import {
   buildDist,
   canvasPixels,

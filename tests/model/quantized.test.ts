@@ -9,10 +9,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
+
 import { evaluate, type ImageScore } from '../../src/cli/eval';
 import { readImage } from '../../src/cli/images';
-import { loadNodeModel, readNodeModel, type NodeModel } from '../../src/cli/model';
+import { loadNodeModel, type NodeModel, readNodeModel } from '../../src/cli/model';
 import { prepareImage } from '../../src/mae/pipeline';
 import { MaeRunner } from '../../src/runtime/maeRunner';
 import { reconstruct } from '../../src/runtime/reconstruct';

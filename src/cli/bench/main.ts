@@ -10,48 +10,49 @@ import { availableParallelism, cpus, freemem, loadavg, release, totalmem } from 
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { reconstructionFlops } from '../../bench/flops';
 import { percentile } from '../../bench/stats';
 import {
+  INPUT_HEIGHT,
+  INPUT_WIDTH,
   summarize,
   syntheticPhoto,
   timeReconstructions,
-  INPUT_HEIGHT,
-  INPUT_WIDTH,
 } from '../../bench/workload';
 import {
-  ModelConfigError,
-  parseModelConfig,
   type ModelConfig,
+  ModelConfigError,
   type ModelFile,
+  parseModelConfig,
   type QuantizationMode,
 } from '../../mae/config';
 import { lenKeep } from '../../mae/masking';
+import { errorText } from '../../shared/errorText';
+import { VIEWS_PAINTED_MARK } from '../../shared/marks';
+import { CHROMIUM } from '../chromium';
 import { evaluate } from '../eval';
 import { readNodeModel } from '../model';
-import { CHROMIUM } from '../chromium';
-import { VIEWS_PAINTED_MARK } from '../../shared/marks';
 import { BenchBrowser } from './browser';
 import {
+  type LoadedModel,
   PYTHON,
+  type ReferenceRun,
   referenceRun,
   runTorch,
   withNodeRunner,
-  type LoadedModel,
-  type ReferenceRun,
 } from './native';
 import {
+  type BenchResult,
   BUNDLED_ID,
   computeRatios,
-  renderMarkdown,
-  RESULT_FORMAT,
-  type BenchResult,
   type MachineInfo,
   type ModelReport,
+  renderMarkdown,
+  RESULT_FORMAT,
   type RuntimeRun,
   type SliderReport,
 } from './report';
-import { errorText } from '../../shared/errorText';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import type { TimingSummary } from '../../bench/workload';
 import {
-  computeRatios,
-  renderMarkdown,
   type BenchResult,
+  computeRatios,
   type ModelReport,
+  renderMarkdown,
   type SliderReport,
 } from './report';
 
