@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Quantised weights for an exported MAE Lens model folder (docs/model-format.md).
 
-    /usr/bin/python3 scripts/quantize_onnx.py models/vit-mae-base models/vit-mae-base-int8 --mode int8
-    /usr/bin/python3 scripts/quantize_onnx.py models/vit-mae-base models/vit-mae-base-int4 --mode int4
+    /usr/bin/python3 -m scripts.quantize_onnx models/vit-mae-base models/vit-mae-base-int8 --mode int8
+    /usr/bin/python3 -m scripts.quantize_onnx models/vit-mae-base models/vit-mae-base-int4 --mode int4
 
 Works on the ONNX graphs themselves, so any export can be quantised without its checkpoint
 (scripts/export_onnx.py --quantize calls it on the folder it has just written). The weight of
@@ -28,14 +28,12 @@ into the new files) and a config.json with every field of the source plus "quant
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 MODES = ("int8", "int4")
 DEFAULT_BLOCK_SIZE = 32
@@ -124,8 +122,11 @@ def linear_weights(graph: onnx.GraphProto) -> dict:
     """Initializer name -> MatMul nodes that use it as their [in, out] right operand."""
     inits = {init.name: init for init in graph.initializer}
     # torch stores equal tensors once behind Identity nodes: follow them to the initializer.
-    alias = {node.output[0]: node.input[0] for node in graph.node
-             if node.op_type == "Identity" and node.input[0] in inits}
+    alias = {
+        node.output[0]: node.input[0]
+        for node in graph.node
+        if node.op_type == "Identity" and node.input[0] in inits
+    }
     found = {}
     for node in graph.node:
         if node.op_type != "MatMul":
@@ -153,22 +154,42 @@ def quantize_graph(model: onnx.ModelProto, mode: str, block_size: int) -> int:
             q, scale = quantize_int8_columns(weight)
             if not int8_pairs_fit_int16(q):
                 raise QuantizeError(f"{name}: int8 weights could saturate onnxruntime's AVX2 kernel")
-            graph.initializer.extend([numpy_helper.from_array(q, f"{name}_int8"),
-                                      numpy_helper.from_array(scale, f"{name}_scale"),
-                                      numpy_helper.from_array(np.zeros(n, np.int8), f"{name}_zero")])
+            graph.initializer.extend(
+                [
+                    numpy_helper.from_array(q, f"{name}_int8"),
+                    numpy_helper.from_array(scale, f"{name}_scale"),
+                    numpy_helper.from_array(np.zeros(n, np.int8), f"{name}_zero"),
+                ]
+            )
             for node in users:
                 replaced[id(node)] = helper.make_node(
-                    "DynamicQuantizeMatMul", [node.input[0], f"{name}_int8", f"{name}_scale", f"{name}_zero"],
-                    list(node.output), name=f"{node.name}_DynamicQuantizeMatMul", domain=MS_DOMAIN)
+                    "DynamicQuantizeMatMul",
+                    [node.input[0], f"{name}_int8", f"{name}_scale", f"{name}_zero"],
+                    list(node.output),
+                    name=f"{node.name}_DynamicQuantizeMatMul",
+                    domain=MS_DOMAIN,
+                )
         else:
             packed, scale = quantize_int4_blocks(weight, block_size)
-            graph.initializer.extend([numpy_helper.from_array(packed, f"{name}_int4"),
-                                      numpy_helper.from_array(scale, f"{name}_scale")])
+            graph.initializer.extend(
+                [
+                    numpy_helper.from_array(packed, f"{name}_int4"),
+                    numpy_helper.from_array(scale, f"{name}_scale"),
+                ]
+            )
             for node in users:
                 replaced[id(node)] = helper.make_node(
-                    "MatMulNBits", [node.input[0], f"{name}_int4", f"{name}_scale"], list(node.output),
-                    name=f"{node.name}_MatMulNBits", domain=MS_DOMAIN, K=k, N=n, bits=4, block_size=block_size,
-                    accuracy_level=INT4_ACCURACY_LEVEL)
+                    "MatMulNBits",
+                    [node.input[0], f"{name}_int4", f"{name}_scale"],
+                    list(node.output),
+                    name=f"{node.name}_MatMulNBits",
+                    domain=MS_DOMAIN,
+                    K=k,
+                    N=n,
+                    bits=4,
+                    block_size=block_size,
+                    accuracy_level=INT4_ACCURACY_LEVEL,
+                )
     nodes = [replaced.get(id(node), node) for node in graph.node]
     del graph.node[:]
     graph.node.extend(nodes)
@@ -183,7 +204,7 @@ def quantize_graph(model: onnx.ModelProto, mode: str, block_size: int) -> int:
 
 def quantize_folder(source: Path, out: Path, mode: str, block_size: int = DEFAULT_BLOCK_SIZE) -> dict:
     """Quantises the model folder `source` into `out` and returns the new config."""
-    from export_onnx import file_entry, write_lean_graph  # the exporter imports torch: only here
+    from scripts.export_onnx import file_entry, write_lean_graph  # the exporter imports torch: only here
 
     if mode not in MODES:
         raise QuantizeError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
@@ -193,24 +214,30 @@ def quantize_folder(source: Path, out: Path, mode: str, block_size: int = DEFAUL
     if "quantization" in config:
         raise QuantizeError(f"{source} is already quantised ({config['quantization']['mode']})")
     if source.resolve() == out.resolve():
-        raise QuantizeError("write the quantised model to another folder: the lean graphs of the source "
-                            "point into its files")
+        raise QuantizeError(
+            "write the quantised model to another folder: the lean graphs of the source "
+            "point into its files"
+        )
     files = config["files"]
     if any("external_data" in files[key] for key in ("encoder", "decoder")):
         raise QuantizeError("graphs with external data (over 2 GB) are not supported")
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for key, inputs, output in (("encoder", ["visible_patches", "ids_keep"], "latent"),
-                                ("decoder", ["latent", "ids_restore"], "pred")):
+    for key, inputs, output in (
+        ("encoder", ["visible_patches", "ids_keep"], "latent"),
+        ("decoder", ["latent", "ids_restore"], "pred"),
+    ):
         model = onnx.load(str(source / files[key]["path"]))
         counts[key] = quantize_graph(model, mode, block_size)
         onnx.save_model(model, str(out / f"{key}.onnx"))
         write_lean_graph(out / f"{key}.onnx", inputs, output, out / f"{key}.lean.onnx")
     config["name"] = f"{config['name']} ({mode})"
-    config["files"] = {"encoder": file_entry(out, "encoder.onnx", None),
-                       "decoder": file_entry(out, "decoder.onnx", None),
-                       "encoder_lean": dict(file_entry(out, "encoder.lean.onnx", None), weights_from="encoder"),
-                       "decoder_lean": dict(file_entry(out, "decoder.lean.onnx", None), weights_from="decoder")}
+    config["files"] = {
+        "encoder": file_entry(out, "encoder.onnx", None),
+        "decoder": file_entry(out, "decoder.onnx", None),
+        "encoder_lean": dict(file_entry(out, "encoder.lean.onnx", None), weights_from="encoder"),
+        "decoder_lean": dict(file_entry(out, "decoder.lean.onnx", None), weights_from="decoder"),
+    }
     config["quantization"] = {"mode": mode, "matrices": counts["encoder"] + counts["decoder"]}
     if mode == "int8":
         config["quantization"]["pair_sum_limit"] = PAIR_SUM_LIMIT
@@ -221,7 +248,9 @@ def quantize_folder(source: Path, out: Path, mode: str, block_size: int = DEFAUL
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("source", type=Path, help="an exported model folder (config.json, encoder.onnx, ...)")
     parser.add_argument("out", type=Path, help="the quantised model folder to write")
     parser.add_argument("--mode", choices=MODES, default="int8")

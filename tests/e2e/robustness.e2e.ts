@@ -131,7 +131,8 @@ function writeBrokenModels(): void {
 
 beforeAll(async () => {
   buildDist();
-  const made = spawnSync('/usr/bin/python3', [join(root, 'scripts', 'make_image_zoo.py'), zooDir], {
+  const made = spawnSync('/usr/bin/python3', ['-m', 'scripts.make_image_zoo', zooDir], {
+    cwd: root,
     encoding: 'utf8',
   });
   if (made.status !== 0) throw new Error(`make_image_zoo.py failed:\n${made.stderr}`);

@@ -5,7 +5,6 @@ TypeScript (tests/model/quantized.test.ts): Debian has no onnxruntime for Python
 """
 
 import json
-import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -14,10 +13,17 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from scripts.quantize_onnx import (
+    PAIR_SUM_LIMIT,
+    QuantizeError,
+    dequantize_int4_blocks,
+    int8_pairs_fit_int16,
+    quantize_folder,
+    quantize_int4_blocks,
+    quantize_int8_columns,
+)
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-from quantize_onnx import (PAIR_SUM_LIMIT, QuantizeError, dequantize_int4_blocks,  # noqa: E402
-                           int8_pairs_fit_int16, quantize_folder, quantize_int4_blocks, quantize_int8_columns)
 
 EXPORTED = REPO / "tests" / "fixtures" / "onnx" / "official"  # built by `npm run fixtures`
 BUNDLED_INT8 = REPO / "tests" / "fixtures" / "onnx" / "mae-small-int8"  # likewise
@@ -129,8 +135,12 @@ class FolderTest(unittest.TestCase):
             self.assertIn(op, ops)
             # The lean graph holds no weights of its own: they point into the quantised full file.
             lean = onnx.load(str(out / f"{key}.lean.onnx"), load_external_data=False)
-            locations = {entry.value for init in lean.graph.initializer for entry in init.external_data
-                         if entry.key == "location"}
+            locations = {
+                entry.value
+                for init in lean.graph.initializer
+                for entry in init.external_data
+                if entry.key == "location"
+            }
             self.assertEqual(locations, {f"{key}.onnx"})
             self.assertIn(op, [node.op_type for node in lean.graph.node])
         # The position tables and tokens stay fp32: at this tiny size they weigh more than at base.
@@ -173,7 +183,9 @@ class BundledInt8Test(unittest.TestCase):
         # The int8 model tests/model/quantized.test.ts runs: its accuracy there holds on every x86
         # CPU only if no CPU's kernel saturates, which the weights alone decide (issue 11).
         weights = int8_weights(BUNDLED_INT8)
-        self.assertEqual(len(weights), json.loads((BUNDLED_INT8 / "config.json").read_text())["quantization"]["matrices"])
+        self.assertEqual(
+            len(weights), json.loads((BUNDLED_INT8 / "config.json").read_text())["quantization"]["matrices"]
+        )
         self.assertEqual(saturating(weights), [])
 
 

@@ -150,7 +150,7 @@ async function randomExport(preset: string): Promise<BenchModel> {
   const folder = join(REPO_ROOT, 'models', id);
   if (await isCurrentRandomExport(folder, preset)) return { id, folder, role: 'random' };
   log(`exporting random-weight ${preset} to ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/export_onnx.py', '--random', preset, '--out', folder]);
+  await run(PYTHON, ['-m', 'scripts.export_onnx', '--random', preset, '--out', folder]);
   return { id, folder, role: 'random' };
 }
 
@@ -178,7 +178,7 @@ async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promis
     }
   }
   log(`quantising ${source.id} (${mode}) into ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/quantize_onnx.py', source.folder, folder, '--mode', mode]);
+  await run(PYTHON, ['-m', 'scripts.quantize_onnx', source.folder, folder, '--mode', mode]);
   return model;
 }
 

@@ -98,13 +98,13 @@ export async function runTorch(
       writeNpy(ids(reference.idsRestore), [1, config.numPatches]),
     );
     const args = [
-      join(repoRoot, 'scripts/bench_torch.py'),
+      ...['-m', 'scripts.bench_torch'],
       folder,
       dir,
       ...['--threads', String(options.threads), '--warmup', String(options.warmup)],
       ...['--iterations', String(options.iterations)],
     ];
-    const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 1 << 24 }).catch(
+    const { stdout } = await promisify(execFile)(PYTHON, args, { cwd: repoRoot, maxBuffer: 1 << 24 }).catch(
       (error: { stderr?: string; message: string }) => {
         // The helper's last line says why (e.g. PyTorch is not installed).
         throw new Error((error.stderr ?? error.message).trim().split('\n').pop());
