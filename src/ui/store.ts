@@ -17,6 +17,8 @@ import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
 import { modelConfigUrl } from '../runtime/modelSource';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
+import { createCameraSlice, type CameraSlice } from './cameraSlice';
+import type { CameraFeed } from './frameLoop';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { STEP_IDS } from './steps';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
@@ -39,10 +41,15 @@ export interface AppServices {
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** Asks for the camera; rejects with getUserMedia's DOMException. */
+  openCamera(): Promise<CameraFeed>;
 }
 
 export type ImageSource =
-  { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
+  | { kind: 'sample'; sampleId: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'clipboard' }
+  | { kind: 'camera' };
 
 /** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
 export type ModelChoice =
@@ -118,6 +125,10 @@ export interface AppActions {
   start(url: UrlState): Promise<void>;
   selectSample(id: string): Promise<void>;
   openImage(blob: Blob, source: Exclude<ImageSource, { kind: 'sample' }>): Promise<void>;
+  /** An image already decoded (a camera frame). */
+  showImage(source: ImageSource, decoded: Image8): Promise<void>;
+  /** Reconstructs the current inputs again (after camera mode showed its own frames). */
+  rerun(): void;
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
@@ -141,7 +152,7 @@ export interface AppActions {
   dismissError(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions;
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice & AppActions;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -199,6 +210,8 @@ export function sourceLabel(source: ImageSource | null): string {
       return source.name;
     case 'clipboard':
       return 'Pasted image';
+    case 'camera':
+      return 'Camera frame';
   }
 }
 
@@ -215,7 +228,7 @@ export function createAppStore(services: AppServices): AppStore {
   // Counters that let a slow, superseded load notice it lost the race and drop its result.
   let imageRequest = 0;
 
-  return createStore<AppState>()((set, get) => {
+  return createStore<AppState>()((set, get, store) => {
     function crop(decoded: Image8 | null, config: ModelConfig | null): RgbImage | null {
       return decoded && config ? resizeShorterSideAndCenterCrop(decoded, config.imageSize) : null;
     }
@@ -223,7 +236,8 @@ export function createAppStore(services: AppServices): AppStore {
     function run(): void {
       const state = get();
       const key = runKey(state);
-      if (key === null || !state.image || !state.config) return;
+      // Live camera frames own the views until the mode ends (cameraSlice.ts).
+      if (key === null || !state.image || !state.config || state.cameraStatus === 'live') return;
       const inputs: ResultInputs = {
         modelName: state.config.name,
         maskMode: state.maskMode,
@@ -240,7 +254,7 @@ export function createAppStore(services: AppServices): AppStore {
         })
         .then(
           (result) => {
-            if (!result) return;
+            if (!result || get().cameraStatus === 'live') return;
             set({ result, settledKey: key, resultInputs: inputs });
             // The stepper opened while this run was on its way without intermediates.
             if (!result.intermediates && get().stepperOpen && runKey(get()) === key) run();
@@ -329,6 +343,7 @@ export function createAppStore(services: AppServices): AppStore {
     async function switchImage(source: ImageSource, decode: () => Promise<Image8>): Promise<void> {
       const request = ++imageRequest;
       set({ imageLoading: true, error: null });
+      get().stopCamera();
       try {
         const decoded = await decode();
         if (request !== imageRequest) return;
@@ -348,6 +363,7 @@ export function createAppStore(services: AppServices): AppStore {
     }
 
     return {
+      ...createCameraSlice(services)(set, get, store),
       source: null,
       decoded: null,
       image: null,
@@ -431,6 +447,12 @@ export function createAppStore(services: AppServices): AppStore {
       openImage(blob, source) {
         return switchImage(source, () => services.decodeImage(blob, sourceLabel(source)));
       },
+
+      showImage(source, decoded) {
+        return switchImage(source, () => Promise.resolve(decoded));
+      },
+
+      rerun: run,
 
       setMaskPercent(percent) {
         const clamped = Math.min(MAX_MASK_PERCENT, Math.max(0, Math.round(percent)));

@@ -1,6 +1,7 @@
 /**
  * The model side of AppServices for component tests: a one-model index and a model whose config is
- * `config`, "started" at once on WASM. Tests add reconstruct, loadSample and decodeImage.
+ * `config`, "started" at once on WASM, and no camera (like jsdom). Tests add reconstruct,
+ * loadSample and decodeImage.
  */
 import type { ModelConfig } from '../../src/mae/config';
 import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
@@ -8,7 +9,7 @@ import type { AppServices } from '../../src/ui/store';
 
 export type ModelServices = Pick<
   AppServices,
-  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel'
+  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel' | 'openCamera'
 >;
 
 export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
@@ -36,5 +37,8 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
       throw new Error('not used');
     },
     startModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    openCamera: async () => {
+      throw new DOMException('Requested device not found', 'NotFoundError');
+    },
   };
 }
