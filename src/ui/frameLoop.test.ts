@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseModelConfig } from '../mae/config';
 import type { Image8 } from '../mae/image';
 import type { Reconstruction } from '../runtime/protocol';
+import { fakeReconstruction } from '../../tests/helpers/appServices';
+import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { framesPerSecond, startFrameLoop, type CameraFeed } from './frameLoop';
 
 /** A camera that has a newer frame at every tick of the event loop: frame n is filled with the byte n. */
@@ -21,18 +24,11 @@ function busyCamera(): CameraFeed & { grabs: number; stopped: boolean } {
   };
 }
 
+const config = parseModelConfig(tinyConfigJson());
+
+/** The frame's first byte in every view, so a test can tell which frame was shown. */
 function reconstructionOf(frame: Image8): Reconstruction {
-  const view = new Uint8ClampedArray(frame.data);
-  return {
-    views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask: new Uint8Array(4),
-    visiblePatches: 1,
-    numPatches: 4,
-    maskedPsnr: 20,
-    encoderMs: 1,
-    decoderMs: 1,
-    totalMs: 2,
-  };
+  return fakeReconstruction(config, { mode: 'random', ratio: 0.75, seed: 0 }, frame.data[0]);
 }
 
 /** Reconstructions that finish only when the test says so. */

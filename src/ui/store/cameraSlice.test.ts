@@ -1,13 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { gridSize, parseModelConfig, type ModelConfig } from '../mae/config';
-import type { Image8 } from '../mae/image';
-import { buildMasking } from '../mae/maskModes';
-import type { ReconstructInput } from '../runtime/inferenceClient';
-import type { Reconstruction } from '../runtime/protocol';
-import { singleModelServices } from '../../tests/helpers/appServices';
-import { tinyConfigJson } from '../../tests/helpers/fixture';
-import type { CameraFeed } from './frameLoop';
-import { createAppStore, type AppServices, type AppStore } from './store';
+import { parseModelConfig, type ModelConfig } from '../../mae/config';
+import type { Image8 } from '../../mae/image';
+import type { ReconstructInput } from '../../runtime/inferenceClient';
+import { fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
+import { tinyConfigJson } from '../../../tests/helpers/fixture';
+import type { CameraFeed } from '../frameLoop';
+import { createAppStore, type AppServices, type AppStore } from './index';
 
 const config: ModelConfig = parseModelConfig(tinyConfigJson());
 const size = config.imageSize;
@@ -38,22 +36,6 @@ class FakeCamera implements CameraFeed {
   }
 }
 
-function resultFor(input: ReconstructInput): Reconstruction {
-  const { mask, idsKeep } = buildMasking(input.mask, gridSize(config));
-  // The original view carries the input's first byte, so a test can tell which image ran.
-  const view = new Uint8ClampedArray(size * size * 4).fill(input.image.data[0]!);
-  return {
-    views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask,
-    visiblePatches: idsKeep.length,
-    numPatches: config.numPatches,
-    maskedPsnr: 20,
-    encoderMs: 1,
-    decoderMs: 1,
-    totalMs: 2,
-  };
-}
-
 /** A sample of all 200s; reconstructions finish on the next tick, like a fast worker. */
 function setup(openCamera: AppServices['openCamera']) {
   const inputs: ReconstructInput[] = [];
@@ -63,7 +45,8 @@ function setup(openCamera: AppServices['openCamera']) {
     reconstruct: async (input) => {
       inputs.push(input);
       await new Promise((resolve) => setTimeout(resolve, 0));
-      return resultFor(input);
+      // The original view carries the input's first byte, so a test can tell which image ran.
+      return fakeReconstruction(config, input.mask, input.image.data[0]);
     },
     loadSample: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(200) }),
     decodeImage: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(100) }),
@@ -114,10 +97,16 @@ describe('camera mode', () => {
     expect(inputs.slice(before).every((input) => input.image.data[0] !== 200)).toBe(true);
     expect(inputs.at(-1)!.mask).toMatchObject({ ratio: 0.5 });
 
+    // Each frame is a new picture for the worker (it keeps one prepared under its version).
+    const frameVersions = inputs.slice(1).map((input) => input.imageVersion);
+    expect(new Set(frameVersions).size).toBe(frameVersions.length);
+
     store.getState().stopCamera();
     expect(camera.stopped).toBe(true);
     expect(store.getState().cameraStatus).toBe('off');
     await until(() => shownByte(store) === 200);
+    // The image from before comes back under a version no frame had, so its pixels are sent again.
+    expect(frameVersions).not.toContain(inputs.at(-1)!.imageVersion);
     expect(store.getState().cameraFps).toBeNull();
   });
 
