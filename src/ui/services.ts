@@ -3,6 +3,7 @@ import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import { type ByteProgress, fetchModelBytes, fetchModelConfig, readLocalModel } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
+import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';
 import type { AppServices, LoadedModel } from './store';
 
@@ -44,5 +45,6 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
+    openCamera: openBrowserCamera,
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The app's state, in four slices: input (image, mask), model (index, chosen model, loading),
- * result (the latest reconstruction, errors) and stepper (which pipeline step is on show and what
- * it inspects). Side effects go through AppServices so the store can be tested without a worker.
+ * The app's state, in five slices: input (image, mask), model (index, chosen model, loading),
+ * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
+ * it inspects) and camera (live frames as the input). Side effects go through AppServices so the store can be tested without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
@@ -18,6 +18,7 @@ import type {
   MaeModelBytes,
   Reconstruction,
 } from '../../runtime/protocol';
+import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
 
@@ -39,10 +40,15 @@ export interface AppServices {
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** Asks for the camera; rejects with getUserMedia's DOMException. */
+  openCamera(): Promise<CameraFeed>;
 }
 
 export type ImageSource =
-  { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
+  | { kind: 'sample'; sampleId: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'clipboard' }
+  | { kind: 'camera' };
 
 /** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
 export type ModelChoice =
@@ -70,6 +76,8 @@ export interface InputSlice {
 
   selectSample(id: string): Promise<void>;
   openImage(blob: Blob, source: Exclude<ImageSource, { kind: 'sample' }>): Promise<void>;
+  /** A picture already decoded (a camera frame). */
+  showImage(source: ImageSource, decoded: Image8): Promise<void>;
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
@@ -148,7 +156,24 @@ export interface StepperSlice {
   resetInspection(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice;
+export type CameraStatus = 'off' | 'starting' | 'live';
+
+export interface CameraSlice {
+  cameraStatus: CameraStatus;
+  /** True: every frame gets a mask from a fresh seed; false: one mask, the settings as they stand. */
+  newMaskEachFrame: boolean;
+  /** Frames shown per second over the last two seconds; null until two frames were shown. */
+  cameraFps: number | null;
+
+  startCamera(): Promise<void>;
+  /** Leaves camera mode: the tracks end and the image from before is reconstructed again. */
+  stopCamera(): void;
+  /** Keeps the frame on show, with its mask, as the image and leaves camera mode. */
+  freezeCamera(): Promise<void>;
+  setNewMaskEachFrame(on: boolean): void;
+}
+
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice;
 
 /** A slice of AppState, built with the services it needs (zustand's slices pattern). */
 export type SliceCreator<Slice> = (services: AppServices) => StateCreator<AppState, [], [], Slice>;
