@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { errorText } from '../shared/errorText';
 import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
-import { BENCH_USAGE, runBench } from './bench/main';
+import { BENCH_USAGE, runBench } from '../bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
