@@ -1,9 +1,13 @@
-/** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
+/**
+ * AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding,
+ * the service worker's caches.
+ */
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { sampleUrl } from './samples';
+import { createOfflineServices } from './siteWorker';
 import type { AppServices, LoadedModel } from './store';
 
 async function fetchOk(url: string): Promise<Response> {
@@ -28,8 +32,12 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       const response = await fetchOk(`${base}models/index.json`);
       return parseModelIndex(await response.json());
     },
-    fetchModel(entry, onProgress) {
-      return fetchModelFromUrl(`${base}${entry.config}`, onProgress);
+    async fetchModel(entry, onProgress) {
+      const configUrl = `${base}${entry.config}`;
+      const config = await fetchModelConfig(configUrl);
+      // Bundled models are cached with the app by the service worker, not a second time here.
+      const bytes = await fetchModelBytes(configUrl, config, onProgress, fetch, 'service-worker');
+      return { config, bytes };
     },
     fetchModelFromUrl,
     readLocalModel,
@@ -44,5 +52,6 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
+    offline: createOfflineServices(),
   };
 }

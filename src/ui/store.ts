@@ -17,6 +17,7 @@ import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
 import { modelConfigUrl } from '../runtime/modelSource';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
+import { createOfflineSlice, type OfflineServices, type OfflineSlice } from './offlineSlice';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { STEP_IDS } from './steps';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
@@ -39,6 +40,8 @@ export interface AppServices {
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** The service worker's caches and updates; absent where there are none (and in most tests). */
+  offline?: OfflineServices;
 }
 
 export type ImageSource =
@@ -141,7 +144,7 @@ export interface AppActions {
   dismissError(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions;
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & OfflineSlice & AppActions;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -215,7 +218,7 @@ export function createAppStore(services: AppServices): AppStore {
   // Counters that let a slow, superseded load notice it lost the race and drop its result.
   let imageRequest = 0;
 
-  return createStore<AppState>()((set, get) => {
+  return createStore<AppState>()((set, get, api) => {
     function crop(decoded: Image8 | null, config: ModelConfig | null): RgbImage | null {
       return decoded && config ? resizeShorterSideAndCenterCrop(decoded, config.imageSize) : null;
     }
@@ -348,6 +351,8 @@ export function createAppStore(services: AppServices): AppStore {
     }
 
     return {
+      ...createOfflineSlice(services.offline)(set, get, api),
+
       source: null,
       decoded: null,
       image: null,
