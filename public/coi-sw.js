@@ -78,6 +78,9 @@ function store(key, response) {
     if (actual !== expected) throw new Error(`${key}: SHA-256 ${actual}, this build has ${expected}`);
     const headers = new Headers(response.headers);
     headers.set(HASH_HEADER, actual);
+    // The body is stored decoded: the host's compression no longer applies to it.
+    headers.delete('Content-Encoding');
+    headers.set('Content-Length', String(bytes.byteLength));
     const cache = await caches.open(SHELL_CACHE);
     await cache.put(key, new Response(bytes, { status: 200, statusText: 'OK', headers }));
   })().finally(() => storing.delete(key));

@@ -121,7 +121,12 @@ describe('offline', () => {
       const before = await canvasPixels(page, 'Original');
       await page.reload();
       await viewsReady(page);
+      // Isolated (the cached responses carry the host's COOP/COEP), so ORT still runs threads.
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const threads = (await page.locator('[aria-label="Run statistics"]').innerText()).match(
+        /(\d+) threads/,
+      );
+      expect(Number(threads?.[1])).toBeGreaterThan(1);
       expect(Buffer.compare(await canvasPixels(page, 'Original'), before)).toBe(0);
 
       // Another sample from the gallery, and a new mask.
