@@ -4,7 +4,13 @@
  */
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
+import {
+  fetchModelBytes,
+  fetchModelConfig,
+  readLocalModel,
+  type ByteProgress,
+  type ModelFileStore,
+} from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { sampleUrl } from './samples';
 import { createOfflineServices } from './siteWorker';
@@ -19,9 +25,10 @@ async function fetchOk(url: string): Promise<Response> {
 async function fetchModelFromUrl(
   configUrl: string,
   onProgress: (progress: ByteProgress) => void,
+  store: ModelFileStore = 'model-cache',
 ): Promise<LoadedModel> {
   const config = await fetchModelConfig(configUrl);
-  const bytes = await fetchModelBytes(configUrl, config, onProgress);
+  const bytes = await fetchModelBytes(configUrl, config, onProgress, fetch, store);
   return { config, bytes };
 }
 
@@ -32,12 +39,9 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       const response = await fetchOk(`${base}models/index.json`);
       return parseModelIndex(await response.json());
     },
-    async fetchModel(entry, onProgress) {
-      const configUrl = `${base}${entry.config}`;
-      const config = await fetchModelConfig(configUrl);
+    fetchModel(entry, onProgress) {
       // Bundled models are cached with the app by the service worker, not a second time here.
-      const bytes = await fetchModelBytes(configUrl, config, onProgress, fetch, 'service-worker');
-      return { config, bytes };
+      return fetchModelFromUrl(`${base}${entry.config}`, onProgress, 'service-worker');
     },
     fetchModelFromUrl,
     readLocalModel,

@@ -5,7 +5,7 @@
  * host sends no COOP/COEP.
  */
 import { clearModelCache, modelFilesCached } from '../runtime/modelFiles';
-import type { OfflineServices } from './offlineSlice';
+import type { OfflineServices } from './store';
 
 export const SERVICE_WORKER_URL = `${import.meta.env.BASE_URL}coi-sw.js`;
 

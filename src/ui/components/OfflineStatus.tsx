@@ -1,6 +1,5 @@
 import { formatBytes } from '../format';
-import { isOfflineReady } from '../offlineSlice';
-import { useAppStore, type AppState } from '../store';
+import { isOfflineReady, useAppStore, type AppState } from '../store';
 
 function statusText(state: AppState): string {
   switch (state.appCache) {

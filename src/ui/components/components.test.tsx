@@ -8,8 +8,13 @@ import type { Reconstruction } from '../../runtime/protocol';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import { singleModelServices } from '../../../tests/helpers/appServices';
 import { App } from '../App';
-import type { OfflineServices } from '../offlineSlice';
-import { AppStoreContext, createAppStore, type AppServices, type AppStore } from '../store';
+import {
+  AppStoreContext,
+  createAppStore,
+  type AppServices,
+  type AppStore,
+  type OfflineServices,
+} from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the views only skip drawing without one.
@@ -53,9 +58,12 @@ function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction
     mask,
     visiblePatches: idsKeep.length,
     numPatches: config.numPatches,
+    maskedMse: 460,
     maskedPsnr: 21.5,
+    maskMs: 0.2,
     encoderMs: 12.3,
     decoderMs: 4.5,
+    postMs: 2,
     totalMs: 20,
   };
 }
