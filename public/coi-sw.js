@@ -63,17 +63,26 @@ async function sha256Hex(bytes) {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** Shell files being stored now, by key: the precache and the page's own requests share one download. */
+/**
+ * Shell files being stored now, by key, registered before their download starts: the precache
+ * and the page's own requests then share one download.
+ */
 const storing = new Map();
 
 /**
- * Stores `response` under `key` if its bytes are this build's: a file from another deploy (the
- * host half-updated, or already newer) is not kept, so nothing stale reaches the cache.
+ * Stores the response `fetchResponse` gives under `key` if its bytes are this build's: a file
+ * from another deploy (the host half-updated, or already newer) is not kept, so nothing stale
+ * reaches the cache. A copy from an earlier build's cache carries its checked hash already.
  */
-function store(key, response) {
+function store(key, fetchResponse) {
+  if (storing.has(key)) return storing.get(key);
   const job = (async () => {
-    const bytes = await response.arrayBuffer();
+    const response = await fetchResponse();
     const expected = ENTRIES.get(key).sha256;
+    const cache = await caches.open(SHELL_CACHE);
+    if (response.headers.get(HASH_HEADER) === expected) return cache.put(key, response);
+    if (!response.ok) throw new Error(`${key}: HTTP ${response.status}`);
+    const bytes = await response.arrayBuffer();
     const actual = await sha256Hex(bytes);
     if (actual !== expected) throw new Error(`${key}: SHA-256 ${actual}, this build has ${expected}`);
     const headers = new Headers(response.headers);
@@ -81,8 +90,7 @@ function store(key, response) {
     // The body is stored decoded: the host's compression no longer applies to it.
     headers.delete('Content-Encoding');
     headers.set('Content-Length', String(bytes.byteLength));
-    const cache = await caches.open(SHELL_CACHE);
-    await cache.put(key, new Response(bytes, { status: 200, statusText: 'OK', headers }));
+    return cache.put(key, new Response(bytes, { status: 200, statusText: 'OK', headers }));
   })().finally(() => storing.delete(key));
   storing.set(key, job);
   return job;
@@ -105,14 +113,9 @@ async function precache() {
   const wanted = [...ENTRIES].filter(([, entry]) => !entry.onDemand).map(([key]) => key);
   await Promise.all(
     wanted.map(async (key) => {
-      if (storing.has(key)) return storing.get(key);
-      if (await cache.match(key)) return undefined;
-      const earlier = await reusable(key);
-      if (earlier) return cache.put(key, earlier);
-      // `no-cache`: revalidated with the server, so an HTTP-cached copy of an older deploy is not taken.
-      const response = await fetch(key, { cache: 'no-cache' });
-      if (!response.ok) throw new Error(`${key}: HTTP ${response.status}`);
-      return store(key, response);
+      if (storing.has(key) || !(await cache.match(key)))
+        // `no-cache`: revalidated with the server, so an HTTP-cached copy of an older deploy is not taken.
+        await store(key, async () => (await reusable(key)) ?? fetch(key, { cache: 'no-cache' }));
     }),
   );
 }
@@ -165,18 +168,34 @@ self.addEventListener('message', (event) => {
 async function respond(event, key) {
   const { request } = event;
   if (key === null) return fetch(request);
-  if (storing.has(key)) await storing.get(key).catch(() => undefined);
   // `reload`: the page found a copy that failed its check (src/runtime/modelFiles.ts) and wants the server's.
   if (request.cache !== 'reload') {
+    if (storing.has(key)) await storing.get(key).catch(() => undefined);
     const cached = await (await caches.open(SHELL_CACHE)).match(key);
     if (cached) return cached;
   }
-  const response = await fetch(request);
-  // A file used before the precache reached it (or an on-demand one) is kept as it goes by.
-  if (response.status === 200 && !storing.has(key)) {
-    event.waitUntil(store(key, response.clone()).catch(() => undefined));
-  }
-  return response;
+  if (storing.has(key)) return fetch(request);
+  // A file used before the precache reached it (or an on-demand one) is kept as it goes by,
+  // registered before the download starts so that the precache waits for it instead.
+  let handOver;
+  const copy = new Promise((resolve) => (handOver = resolve));
+  event.waitUntil(
+    store(key, async () => {
+      const response = await copy;
+      if (!response) throw new Error(`${key}: not fetched`);
+      return response;
+    }).catch(() => undefined),
+  );
+  return fetch(request).then(
+    (response) => {
+      handOver(response.status === 200 ? response.clone() : null);
+      return response;
+    },
+    (error) => {
+      handOver(null);
+      throw error;
+    },
+  );
 }
 
 self.addEventListener('fetch', (event) => {

@@ -34,13 +34,16 @@ async function fetchModelFromUrl(
 
 export function createBrowserServices(client: InferenceClient): AppServices {
   const base = import.meta.env.BASE_URL;
+  const offline = createOfflineServices();
   return {
     async loadModelIndex() {
       const response = await fetchOk(`${base}models/index.json`);
       return parseModelIndex(await response.json());
     },
-    fetchModel(entry, onProgress) {
-      // Bundled models are cached with the app by the service worker, not a second time here.
+    async fetchModel(entry, onProgress) {
+      // Bundled models are cached with the app by the service worker, not a second time here;
+      // fetched through it, they are downloaded once on a first visit too.
+      await offline?.untilControlled();
       return fetchModelFromUrl(`${base}${entry.config}`, onProgress, 'service-worker');
     },
     fetchModelFromUrl,
@@ -56,6 +59,6 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
-    offline: createOfflineServices(),
+    offline,
   };
 }

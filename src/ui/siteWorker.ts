@@ -11,6 +11,8 @@ export const SERVICE_WORKER_URL = `${import.meta.env.BASE_URL}coi-sw.js`;
 
 /** A page left open still hears of new builds; navigations check on their own. */
 const UPDATE_CHECK_MS = 60 * 60 * 1000;
+/** A first install takes well under a second (it caches nothing before it activates). */
+const CONTROL_TIMEOUT_MS = 3000;
 
 type PrecacheReply = { type: 'precached'; version: string } | { type: 'precache-failed'; message: string };
 
@@ -23,8 +25,16 @@ function ask(worker: ServiceWorker, message: { type: string }): Promise<Precache
   return reply;
 }
 
-/** Null under `vite dev` (whose modules change under the page) and where there are no service workers. */
-export function createOfflineServices(): OfflineServices | undefined {
+export interface SiteWorker extends OfflineServices {
+  /**
+   * Resolves once the worker controls the page (at once after the first visit), or after a short
+   * wait where it does not: files fetched through it are downloaded once, not again for its cache.
+   */
+  untilControlled(): Promise<void>;
+}
+
+/** Undefined under `vite dev` (whose modules change under the page) and where there are no service workers. */
+export function createOfflineServices(): SiteWorker | undefined {
   if (import.meta.env.DEV || !globalThis.isSecureContext || !('serviceWorker' in navigator)) return undefined;
   const container = navigator.serviceWorker;
   let registration: Promise<ServiceWorkerRegistration> | null = null;
@@ -37,6 +47,17 @@ export function createOfflineServices(): OfflineServices | undefined {
       if (!active) throw new Error('the service worker did not start');
       const reply = await ask(active, { type: 'precache' });
       if (reply.type === 'precache-failed') throw new Error(reply.message);
+    },
+
+    async untilControlled() {
+      if (container.controller) return;
+      const registration = await register().catch(() => null);
+      // Refused, or active yet not in control (a hard reload): it will not take this page.
+      if (!registration || registration.active?.state === 'activated' || container.controller) return;
+      await new Promise<void>((resolve) => {
+        container.addEventListener('controllerchange', () => resolve(), { once: true });
+        setTimeout(resolve, CONTROL_TIMEOUT_MS);
+      });
     },
 
     watchForUpdate(onReady) {

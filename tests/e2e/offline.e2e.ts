@@ -31,6 +31,8 @@ let appUrl: string;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
+/** Requests the server answered, by path. */
+const served = new Map<string, number>();
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'mae-lens-offline-'));
@@ -49,6 +51,10 @@ beforeAll(async () => {
   site = { mounts: { [SUB_PATH]: firstBuild }, rules };
   const listening = await listen(site);
   server = listening.server;
+  server.prependListener('request', (request) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    served.set(path, (served.get(path) ?? 0) + 1);
+  });
   appUrl = `${listening.origin}${SUB_PATH}`;
 
   // A persistent profile: its service worker and caches outlive a reload, as a visitor's do.
@@ -101,6 +107,10 @@ describe('offline', () => {
     expect(await status.innerText()).toMatch(/Offline-ready · [\d.]+ (kB|MB|GB) stored/);
     expect(await shellCaches()).toHaveLength(1);
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    // The page's download of the model and onnxruntime is the one the worker keeps: not fetched twice.
+    const large = [...served].filter(([path]) => /\.(onnx|wasm)$/.test(path));
+    expect(large.length).toBeGreaterThanOrEqual(3);
+    expect(large.filter(([, count]) => count !== 1)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
