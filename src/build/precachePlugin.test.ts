@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import {
+  type BuiltFile,
   injectManifest,
   PRECACHE_PLACEHOLDER,
   precacheManifest,
   sha256Hex,
-  type BuiltFile,
 } from './precachePlugin';
 
 const options = {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+
 import type { Plugin, ResolvedConfig } from 'vite';
 
 /** Where the list goes in the worker; the plugin fails the build if it is not there. */

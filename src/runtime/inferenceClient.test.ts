@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../mae/config';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { parseModelConfig } from '../mae/config';
 import { InferenceClient, type ReconstructInput, type WorkerPort } from './inferenceClient';
 import type { Reconstruction, WorkerReply, WorkerRequest } from './protocol';
 

@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import ortNode from 'onnxruntime-node';
 import type * as OrtWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, asIndices, loadReference } from '../../tests/helpers/fixture';
-import { parseModelConfig, type ModelConfig } from '../mae/config';
+import { type ModelConfig, parseModelConfig } from '../mae/config';
 import { maskFromKeptPatches } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
 import {
+  type MaeModelBytes,
   MaeRunner,
   MaeRunnerError,
-  type MaeModelBytes,
   type OrtFeeds,
   type OrtModuleLike,
   type OrtSessionLike,

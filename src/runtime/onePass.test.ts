@@ -4,8 +4,9 @@
  * modules themselves, so a second copy of the pass or of the preprocessing would fail here.
  */
 import { describe, expect, it, vi } from 'vitest';
+
 import { fixtureHandler, referenceImageRgba } from '../../tests/helpers/fixtureModel';
-import { timedReconstruction, syntheticPhoto } from '../bench/workload';
+import { syntheticPhoto, timedReconstruction } from '../bench/workload';
 import { loadNodeModel } from '../cli/model';
 import { resizeShorterSideAndCenterCrop } from '../mae/image';
 import * as pipeline from '../mae/pipeline';
@@ -13,11 +14,11 @@ import type { ReconstructRequest } from './protocol';
 import * as pass from './reconstruct';
 
 vi.mock('./reconstruct', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./reconstruct')>();
+  const real = await importOriginal<typeof pass>();
   return { ...real, reconstruct: vi.fn(real.reconstruct) };
 });
 vi.mock('../mae/pipeline', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../mae/pipeline')>();
+  const real = await importOriginal<typeof pipeline>();
   return { ...real, preparePixels: vi.fn(real.preparePixels) };
 });
 

@@ -5,11 +5,11 @@
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import {
+  type ByteProgress,
   fetchModelBytes,
   fetchModelConfig,
-  readLocalModel,
-  type ByteProgress,
   type ModelFileStore,
+  readLocalModel,
 } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { sampleUrl } from './samples';

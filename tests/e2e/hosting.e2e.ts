@@ -4,11 +4,13 @@
  * serves the model with and without CORS.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { buildDist, launchChromium, root, viewsReady } from './harness';
 import { listen, parseHeadersFile } from './staticHost';
 

@@ -10,11 +10,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { buildDist, canvasPixels, recordErrors, root, vite, viewsReady } from './harness';
+import { buildDist, canvasPixels, recordErrors, root, viewsReady, vite } from './harness';
 import { listen, parseHeadersFile, type Site } from './staticHost';
 
 const SUB_PATH = '/mae-lens/';

@@ -3,6 +3,7 @@
  * so the test can tell which build a page runs after an update.
  */
 import { mergeConfig, type Plugin } from 'vite';
+
 import appConfig from '../../vite.config';
 
 const marker: Plugin = {

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+
 import { freePort } from './harness';
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { formatBytes } from '../format';
-import { isOfflineReady, useAppStore, type AppState } from '../store';
+import { type AppState, isOfflineReady, useAppStore } from '../store';
 
 function statusText(state: AppState): string {
   switch (state.appCache) {

@@ -2,6 +2,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
 import { createOfflineSlice } from './offlineSlice';
@@ -9,7 +10,7 @@ import { createResultSlice } from './resultSlice';
 import { createStepperSlice } from './stepperSlice';
 import type { AppServices, AppState } from './types';
 
-export type * from './types';
+export { randomSeed } from './inputSlice';
 export {
   isBusy,
   isOfflineReady,
@@ -19,7 +20,7 @@ export {
   sourceLabel,
   visibleOfTotal,
 } from './selectors';
-export { randomSeed } from './inputSlice';
+export type * from './types';
 
 export type AppStore = StoreApi<AppState>;
 

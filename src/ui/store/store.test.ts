@@ -3,13 +3,14 @@
  * Every service call waits until the test settles it, so the order of events is the test's.
  */
 import { describe, expect, it } from 'vitest';
-import { gridSize, parseModelConfig, type ModelConfig } from '../../mae/config';
+
+import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
 import type { Image8 } from '../../mae/image';
 import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import { MODEL_INDEX_FORMAT } from '../../runtime/modelIndex';
 import type { Reconstruction } from '../../runtime/protocol';
-import { createAppStore, runKey, type AppServices, type AppStore, type LoadedModel } from '.';
+import { type AppServices, type AppStore, createAppStore, type LoadedModel, runKey } from '.';
 
 function configOf(name: string, imageSize: number, patchSize: number): ModelConfig {
   return parseModelConfig({
