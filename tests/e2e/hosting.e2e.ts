@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildDist, launchChromium, root, viewsReady } from './harness';
+import { buildDist, launchChromium, root, viewsReady, wasmThreads } from './harness';
 import { listen, parseHeadersFile } from './staticHost';
 
 const dist = join(root, 'dist');
@@ -76,16 +76,6 @@ async function open(
   return { context, page, errors, requests };
 }
 
-async function backendText(page: Page): Promise<string> {
-  return page.locator('[aria-label="Run statistics"]').innerText();
-}
-
-function threadsOf(text: string): number {
-  const match = text.match(/WASM · (\d+) threads?/);
-  if (!match) throw new Error(`no WASM thread count in: ${text}`);
-  return Number(match[1]);
-}
-
 async function alertText(page: Page): Promise<string> {
   return (await page.locator('[role="alert"]').textContent()) ?? '';
 }
@@ -95,7 +85,7 @@ describe('the built page on a static host', () => {
     const { context, page, errors, requests } = await open(`${withHeaders}${SUB_PATH}`);
     await viewsReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(threadsOf(await backendText(page))).toBeGreaterThan(1);
+    expect(await wasmThreads(page)).toBeGreaterThan(1);
     expect(await page.getByText('Not cross-origin isolated').count()).toBe(0);
     // No CSP violation (they are console errors) and nothing fetched outside the sub-path.
     expect(errors).toEqual([]);
@@ -113,7 +103,7 @@ describe('the built page on a static host', () => {
     await viewsReady(page);
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(threadsOf(await backendText(page))).toBeGreaterThan(1);
+    expect(await wasmThreads(page)).toBeGreaterThan(1);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -122,7 +112,7 @@ describe('the built page on a static host', () => {
     const { context, page } = await open(`${withoutHeaders}${SUB_PATH}`, { serviceWorkers: 'block' });
     await viewsReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-    expect(threadsOf(await backendText(page))).toBe(1);
+    expect(await wasmThreads(page)).toBe(1);
     await page.getByText('Not cross-origin isolated: 1 thread').waitFor();
     await context.close();
   });

@@ -3,7 +3,8 @@
  * sub-path (with the headers public/_headers ships), in Chromium with a persistent profile, as a
  * returning visitor has one. The first visit caches the app; with the network gone a reload still
  * brings back the page, the samples and reconstructions (of an uploaded image too); a second build
- * deployed at the same address is offered, not swapped in, and a click loads it.
+ * deployed at the same address is offered, not swapped in, and a click loads it. Then the same
+ * offline reload on a host without headers, where the worker also isolates the page.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { buildDist, canvasPixels, recordErrors, root, viewsReady, vite } from './harness';
+import { buildDist, canvasPixels, recordErrors, root, viewsReady, vite, wasmThreads } from './harness';
 import { listen, parseHeadersFile, type Site } from './staticHost';
 
 const SUB_PATH = '/mae-lens/';
@@ -59,15 +60,7 @@ beforeAll(async () => {
   });
   appUrl = `${listening.origin}${SUB_PATH}`;
 
-  // A persistent profile: its service worker and caches outlive a reload, as a visitor's do.
-  context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_FLAGS],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  errors = recordErrors(page);
+  ({ context, page, errors } = await openProfile('profile'));
 }, 240_000);
 
 afterAll(async () => {
@@ -75,6 +68,20 @@ afterAll(async () => {
   server?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
+
+/** A persistent profile: its service worker and caches outlive a reload, as a visitor's do. */
+async function openProfile(name: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await chromium.launchPersistentContext(join(scratch, name), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_FLAGS],
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, errors: recordErrors(page) };
+}
+
+const offlineReady = (page: Page) => page.getByRole('status').filter({ hasText: 'Offline-ready' });
 
 async function shellCaches(): Promise<string[]> {
   return page.evaluate(
@@ -104,7 +111,7 @@ describe('offline', () => {
   it('the first visit caches the app and its model, and says so with the storage used', async () => {
     await page.goto(appUrl);
     await viewsReady(page);
-    const status = page.getByRole('status').filter({ hasText: 'Offline-ready' });
+    const status = offlineReady(page);
     await status.waitFor({ timeout: 120_000 });
     expect(await status.innerText()).toMatch(/Offline-ready · [\d.]+ (kB|MB|GB) stored/);
     expect(await shellCaches()).toHaveLength(1);
@@ -135,10 +142,7 @@ describe('offline', () => {
       await viewsReady(page);
       // Isolated (the cached responses carry the host's COOP/COEP), so ORT still runs threads.
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-      const threads = (await page.locator('[aria-label="Run statistics"]').innerText()).match(
-        /(\d+) threads/,
-      );
-      expect(Number(threads?.[1])).toBeGreaterThan(1);
+      expect(await wasmThreads(page)).toBeGreaterThan(1);
       expect(Buffer.compare(await canvasPixels(page, 'Original'), before)).toBe(0);
 
       // Another sample from the gallery, and a new mask.
@@ -168,7 +172,7 @@ describe('offline', () => {
       await page.getByText('Your image stays on this device').waitFor();
       await viewsReady(page);
       expect(Buffer.compare(await canvasPixels(page, 'Original'), sampleOriginal)).not.toBe(0);
-      expect(await page.getByRole('status').filter({ hasText: 'Offline-ready' }).count()).toBe(1);
+      expect(await offlineReady(page).count()).toBe(1);
       expect(errors).toEqual([]);
     } finally {
       await context.setOffline(false);
@@ -191,12 +195,35 @@ describe('offline', () => {
     await Promise.all([page.waitForEvent('load'), offer.click()]);
     await page.locator(SECOND_BUILD).waitFor({ state: 'attached' });
     await viewsReady(page);
-    await page.getByRole('status').filter({ hasText: 'Offline-ready' }).waitFor({ timeout: 120_000 });
+    await offlineReady(page).waitFor({ timeout: 120_000 });
     // The first build's cache is gone; one cache, the second build's.
     const caches = await shellCaches();
     expect(caches).toHaveLength(1);
     expect(caches[0]).not.toBe(firstCache);
     expect(await page.getByRole('button', { name: 'A new version is ready — reload' }).count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('offline on a host that sends no headers (GitHub Pages)', () => {
+  it('the worker isolates the page from its cache too: threads without a network', async () => {
+    const bare: Site = { mounts: { [SUB_PATH]: firstBuild } };
+    const { server: bareServer, origin } = await listen(bare);
+    const visitor = await openProfile('profile-no-headers');
+    try {
+      await visitor.page.goto(`${origin}${SUB_PATH}`);
+      await viewsReady(visitor.page);
+      await offlineReady(visitor.page).waitFor({ timeout: 120_000 });
+      bare.down = true;
+      await visitor.context.setOffline(true);
+      await visitor.page.reload();
+      await viewsReady(visitor.page);
+      expect(await visitor.page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await wasmThreads(visitor.page)).toBeGreaterThan(1);
+      expect(visitor.errors).toEqual([]);
+    } finally {
+      await visitor.context.close();
+      bareServer.close();
+    }
   });
 });
