@@ -1,3 +1,4 @@
+import { CameraBar } from './components/CameraControls';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -51,6 +52,7 @@ export function App() {
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">
           <NormPixNotice />
+          <CameraBar />
           <ViewsPanel />
           <div className="controls-bar">
             <MaskRatioSlider />

@@ -12,6 +12,7 @@ import {
   readLocalModel,
 } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
+import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';
 import { createOfflineServices } from './siteWorker';
 import type { AppServices, LoadedModel } from './store';
@@ -59,6 +60,7 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
+    openCamera: openBrowserCamera,
     offline,
   };
 }

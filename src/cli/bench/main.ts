@@ -45,6 +45,7 @@ import {
 import {
   type BenchResult,
   BUNDLED_ID,
+  type CameraReport,
   computeRatios,
   type MachineInfo,
   type ModelReport,
@@ -69,9 +70,11 @@ interface Settings {
   warmup: number;
   iterations: number;
   sliderMoves: number;
+  /** How long camera mode's frames are counted. */
+  cameraSeconds: number;
 }
-const FULL: Settings = { warmup: 3, iterations: 11, sliderMoves: 30 };
-const QUICK: Settings = { warmup: 1, iterations: 5, sliderMoves: 10 };
+const FULL: Settings = { warmup: 3, iterations: 11, sliderMoves: 30, cameraSeconds: 15 };
+const QUICK: Settings = { warmup: 1, iterations: 5, sliderMoves: 10, cameraSeconds: 5 };
 /** SwiftShader runs the bundled model in seconds per reconstruction: the fewest runs the issue allows. */
 const SOFTWARE_WEBGPU: Pick<Settings, 'warmup' | 'iterations'> = { warmup: 1, iterations: 10 };
 
@@ -83,7 +86,7 @@ int8 copies of both (models/ID-int8, scripts/quantize_onnx.py on first use), in 
 Chromium (onnxruntime-web WASM on 1 and all threads, WebGPU where an adapter exists),
 onnxruntime-node and PyTorch eager (1 and all threads). Also: encoder on the visible patches vs
 all patches, the cost of the contract's extra outputs, analytic FLOPs, the bundled model's PSNR
-on the sample photos fp32 vs int8, and slider -> repaint latency in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
+on the sample photos fp32 vs int8, slider -> repaint latency and camera frames per second in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
 
 options:
   --quick     bundled model only (the tiny fixture model if models/mae-small is absent), few runs,
@@ -391,13 +394,49 @@ async function benchNative(
   return { report, torch };
 }
 
-/** Chromium: WASM on 1 and all threads, WebGPU where it makes sense, then the slider. */
+const CAMERA_HOW =
+  "in the app itself (production build, its default model) on Chromium's fake camera (a moving " +
+  'test pattern at 20 frames per second, which caps the rate): camera button -> each frame ' +
+  "centre-cropped, reconstructed in the worker and repainted; the frames are the app's " +
+  `performance marks "${VIEWS_PAINTED_MARK}" counted over the window, after three warm-up frames`;
+
+/** Camera mode in the app: frames per second and the time between frames. */
+async function benchCamera(browser: BenchBrowser, model: string, seconds: number): Promise<CameraReport> {
+  const how = CAMERA_HOW;
+  try {
+    const { paintedAt, threads } = await browser.appCameraFrames(seconds);
+    if (paintedAt.length < 2) throw new Error(`${paintedAt.length} frames repainted in ${seconds} s`);
+    const gaps = paintedAt.slice(1).map((time, i) => time - paintedAt[i]!);
+    const span = paintedAt.at(-1)! - paintedAt[0]!;
+    const camera: CameraReport = {
+      status: 'ok',
+      model,
+      ...(threads !== null && { threads }),
+      frames: paintedAt.length,
+      seconds,
+      frames_per_second: Number((((paintedAt.length - 1) * 1000) / span).toFixed(2)),
+      frame_ms: Number(percentile(gaps, 50).toFixed(2)),
+      how,
+    };
+    log(`  camera: ${camera.frames_per_second} frames per second, ${camera.frame_ms} ms between frames`);
+    return camera;
+  } catch (error) {
+    return { status: 'failed', reason: errorText(error), how };
+  }
+}
+
+/** Chromium: WASM on 1 and all threads, WebGPU where it makes sense, then the slider and the camera. */
 async function benchBrowser(
   models: BenchModel[],
   reports: ModelReport[],
   settings: Settings,
   quick: boolean,
-): Promise<{ chromium: string | null; adapter: MachineInfo['webgpu_adapter']; slider: SliderReport }> {
+): Promise<{
+  chromium: string | null;
+  adapter: MachineInfo['webgpu_adapter'];
+  slider: SliderReport;
+  camera: CameraReport;
+}> {
   const how =
     'in the app itself (production build, its default model): keyboard input event on its ' +
     '"Mask ratio" slider (steps of 1 %, bouncing between its ends) -> store -> worker (masking, ' +
@@ -406,7 +445,12 @@ async function benchBrowser(
   const notRun = (status: 'skipped' | 'failed', reason: string) => {
     for (const report of reports)
       report.runs.push({ runtime: 'chromium-wasm', threads: null, status, reason });
-    return { chromium: null, adapter: null, slider: { status, reason, how } };
+    return {
+      chromium: null,
+      adapter: null,
+      slider: { status, reason, how },
+      camera: { status, reason, how: CAMERA_HOW },
+    };
   };
   if (!existsSync(CHROMIUM)) return notRun('skipped', `${CHROMIUM} is not installed`);
   log('building the bench page and starting Chromium');
@@ -471,12 +515,11 @@ async function benchBrowser(
     }
     const sliderModel = models.find((m) => m.role === 'bundled');
     let slider: SliderReport;
+    let camera: CameraReport;
     if (sliderModel?.id !== BUNDLED_ID) {
-      slider = {
-        status: 'skipped',
-        reason: 'the app opens the bundled model (models/mae-small), absent',
-        how,
-      };
+      const reason = 'the app opens the bundled model (models/mae-small), absent';
+      slider = { status: 'skipped', reason, how };
+      camera = { status: 'skipped', reason, how: CAMERA_HOW };
     } else {
       try {
         const { latencies, threads } = await browser.appSliderLatencies(settings.sliderMoves);
@@ -493,8 +536,9 @@ async function benchBrowser(
       } catch (error) {
         slider = { status: 'failed', reason: errorText(error), how };
       }
+      camera = await benchCamera(browser, sliderModel.id, settings.cameraSeconds);
     }
-    return { chromium: info.chromium, adapter, slider };
+    return { chromium: info.chromium, adapter, slider, camera };
   } finally {
     await browser.close();
   }
@@ -576,8 +620,9 @@ export async function runBench(args: string[]): Promise<number> {
       input: `a decoded ${INPUT_WIDTH}x${INPUT_HEIGHT} RGBA image (synthetic, src/bench/workload.ts)`,
     },
     models: reports,
-    ratios: computeRatios(reports, allThreads, browser.slider),
+    ratios: computeRatios(reports, allThreads, browser.slider, browser.camera),
     slider: browser.slider,
+    camera: browser.camera,
     skipped: [
       ...skipped,
       ...reports.flatMap((r) =>
@@ -592,6 +637,7 @@ export async function runBench(args: string[]): Promise<number> {
         r.runs.filter((run) => run.status === 'failed').map((run) => `${r.id} ${run.runtime}: ${run.reason}`),
       ),
       ...(browser.slider.status === 'failed' ? [`slider: ${browser.slider.reason}`] : []),
+      ...(browser.camera.status === 'failed' ? [`camera: ${browser.camera.reason}`] : []),
     ],
   };
   await mkdir(out, { recursive: true });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TimingSummary } from '../../bench/workload';
 import {
   type BenchResult,
+  type CameraReport,
   computeRatios,
   type ModelReport,
   renderMarkdown,
@@ -60,6 +61,17 @@ const slider: SliderReport = {
   how: 'test',
 };
 
+const camera: CameraReport = {
+  status: 'ok',
+  model: 'mae-small',
+  threads: 2,
+  frames: 61,
+  seconds: 5,
+  frames_per_second: 12,
+  frame_ms: 33,
+  how: 'test',
+};
+
 /** A quantised copy of `source`: no PyTorch run of its own, a quarter of the download. */
 function quantized(source: ModelReport, wasm2: number, node2: number): ModelReport {
   const copy = model(`${source.id}-int8`, 'quantized', wasm2, node2, 0);
@@ -80,7 +92,7 @@ describe('computeRatios', () => {
     quality: { images: 8, seeds: [0], fp32_psnr_db: 17.03, psnr_db: 16.9 },
   };
   const models = [small, smallInt8, base, quantized(base, 180, 100)];
-  const ratios = computeRatios(models, 2, slider);
+  const ratios = computeRatios(models, 2, slider, camera);
   const find = (id: string, start: string) => ratios.find((r) => r.model === id && r.name.startsWith(start));
 
   it('divides WASM by onnxruntime-node on the same threads, with the 1.8x target at base size only', () => {
@@ -127,6 +139,21 @@ describe('computeRatios', () => {
     expect(find('random-base', 'WASM 2T end to end')).toBeUndefined();
   });
 
+  it('holds the camera to at least 15 frames per second and a frame to 1.3 reconstructions', () => {
+    expect(find('mae-small', 'camera frames per second')).toMatchObject({
+      value: 12,
+      target: 15,
+      at_least: true,
+      met: false,
+    });
+    // 33 ms between frames over the bundled model's 22 ms WASM 2T median.
+    expect(find('mae-small', 'camera frame time / one reconstruction')).toMatchObject({
+      value: 1.5,
+      target: 1.3,
+      met: false,
+    });
+  });
+
   it('renders every model, ratio and failure into the Markdown report', () => {
     const result: BenchResult = {
       format: 'mae-lens-bench/1',
@@ -151,6 +178,7 @@ describe('computeRatios', () => {
       models,
       ratios,
       slider,
+      camera,
       skipped: [],
       failures: ['random-base onnxruntime-node: broke'],
     };
@@ -159,6 +187,8 @@ describe('computeRatios', () => {
     expect(markdown).toContain('| random-base | onnxruntime-node (CPU) | 1 | failed: broke |');
     expect(markdown).toContain('- CPU: Test CPU, 2 cores (avx2, avx512f, avx512_vnni); memory 8.0 GiB');
     expect(markdown).toContain('p50 40.0 ms, p95 120.0 ms');
+    expect(markdown).toContain('**12.0 frames per second**, median 33.0 ms between frames');
+    expect(markdown).toContain('| mae-small | camera frames per second | 12.00 | ≥ 15 | **no** |');
     expect(markdown).toContain('## Failed');
     expect(markdown).toMatch(/## Notes\n\nThe encoder is slow because of X.\n$/);
     expect(markdown).toContain(

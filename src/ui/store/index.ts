@@ -1,8 +1,9 @@
-/** The app's one store: five slices over one state, and the React hook that reads it. */
+/** The app's one store: six slices over one state, and the React hook that reads it. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
+import { createCameraSlice } from './cameraSlice';
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
 import { createOfflineSlice } from './offlineSlice';
@@ -30,6 +31,7 @@ export function createAppStore(services: AppServices): AppStore {
     ...createModelSlice(services)(...api),
     ...createResultSlice(services)(...api),
     ...createStepperSlice(services)(...api),
+    ...createCameraSlice(services)(...api),
     ...createOfflineSlice(services)(...api),
   }));
 }

@@ -44,6 +44,8 @@ export function visibleOfTotal(state: InputSlice & ModelSlice): { visible: numbe
 
 /** True while the views do not (yet) show the current inputs and something is on its way. */
 export function isBusy(state: AppState): boolean {
+  // Live camera views are never done: they show the newest frame processed, not a run awaited.
+  if (state.cameraStatus === 'live') return false;
   if (state.modelStatus === 'downloading' || state.modelStatus === 'starting' || state.imageLoading) {
     return true;
   }
@@ -60,6 +62,8 @@ export function sourceLabel(source: ImageSource | null): string {
       return source.name;
     case 'clipboard':
       return 'Pasted image';
+    case 'camera':
+      return 'Camera frame';
   }
 }
 

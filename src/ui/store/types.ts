@@ -1,7 +1,9 @@
 /**
- * The app's state, in five slices: input (image, mask), model (index, chosen model, loading),
+ * The app's state, in six slices: input (image, mask), model (index, chosen model, loading),
  * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
- * it inspects) and offline (the service worker's cache of the app, storage used, updates). Side effects go through AppServices so the store can be tested without a worker.
+ * it inspects), camera (live frames as the input) and offline (the service worker's cache of the
+ * app, storage used, updates). Side effects go through AppServices so the store can be tested
+ * without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
@@ -18,6 +20,7 @@ import type {
   MaeModelBytes,
   Reconstruction,
 } from '../../runtime/protocol';
+import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
 
@@ -39,6 +42,8 @@ export interface AppServices {
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** Asks for the camera; rejects with getUserMedia's DOMException. */
+  openCamera(): Promise<CameraFeed>;
   /** The service worker's caches and updates; absent where there are none (and in most tests). */
   offline?: OfflineServices;
 }
@@ -59,7 +64,10 @@ export interface OfflineServices {
 }
 
 export type ImageSource =
-  { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
+  | { kind: 'sample'; sampleId: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'clipboard' }
+  | { kind: 'camera' };
 
 /** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
 export type ModelChoice =
@@ -87,6 +95,8 @@ export interface InputSlice {
 
   selectSample(id: string): Promise<void>;
   openImage(blob: Blob, source: Exclude<ImageSource, { kind: 'sample' }>): Promise<void>;
+  /** A picture already decoded (a camera frame). */
+  showImage(source: ImageSource, decoded: Image8): Promise<void>;
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
@@ -186,7 +196,24 @@ export interface OfflineSlice {
   applyUpdate(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & OfflineSlice;
+export type CameraStatus = 'off' | 'starting' | 'live';
+
+export interface CameraSlice {
+  cameraStatus: CameraStatus;
+  /** True: every frame gets a mask from a fresh seed; false: one mask, the settings as they stand. */
+  newMaskEachFrame: boolean;
+  /** Frames shown per second over the last two seconds; null until two frames were shown. */
+  cameraFps: number | null;
+
+  startCamera(): Promise<void>;
+  /** Leaves camera mode: the tracks end and the image from before is reconstructed again. */
+  stopCamera(): void;
+  /** Keeps the frame on show, with its mask, as the image and leaves camera mode. */
+  freezeCamera(): Promise<void>;
+  setNewMaskEachFrame(on: boolean): void;
+}
+
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice & OfflineSlice;
 
 /** A slice of AppState, built with the services it needs (zustand's slices pattern). */
 export type SliceCreator<Slice> = (services: AppServices) => StateCreator<AppState, [], [], Slice>;
