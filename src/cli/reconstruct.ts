@@ -8,14 +8,15 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { patchDim } from '../mae/config';
-import { composeFigure } from '../mae/figure';
 import type { MaskSpec } from '../mae/maskModes';
 import { parseNpy, writeNpy } from '../mae/npy';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
 import { errorText } from '../shared/errorText';
+import { VIEW_LABELS } from '../shared/viewLabels';
 import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
-import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
+import { writeFigure } from './figure';
+import { IMAGE_EXTENSIONS, readImage } from './images';
 import { loadNodeModel, type NodeModel } from './model';
 
 export const DEFAULT_MASK_RATIO = 0.75;
@@ -202,18 +203,12 @@ async function reconstructOne(
   const input = prepareImage(await readImage(file), config);
   const run = await reconstruct(model.runner, config, input, { mask, tensors: options.saveTensors });
   const { views, visiblePatches } = run;
-  const figure = composeFigure({
-    views: [
-      { label: 'Original', rgba: views.original },
-      { label: 'Masked', rgba: views.masked },
-      { label: 'Reconstruction', rgba: views.reconstruction },
-      { label: 'Reconstruction + visible', rgba: views.reconstructionPlusVisible },
-    ].map((view) => ({ ...view, width: imageSize, height: imageSize })),
-    caption: caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
-  });
-
   const stem = join(options.out, stemOf(file));
-  await writePng(`${stem}.png`, figure.width, figure.height, figure.rgba);
+  await writeFigure(
+    `${stem}.png`,
+    VIEW_LABELS.map(({ key, label }) => ({ label, rgba: views[key], width: imageSize, height: imageSize })),
+    caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
+  );
   if (run.tensors) {
     const { pred, latent, masking } = run.tensors;
     const tensors: [string, Parameters<typeof writeNpy>[0], number[]][] = [

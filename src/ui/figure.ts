@@ -1,67 +1,35 @@
 /**
- * Downloadable figures: pictures side by side with their labels and a caption, as one PNG. The
- * four views ("Download figure") and the pictures of a pipeline step ("Download this step").
+ * Downloadable figures in the page: the four views ("Download figure") and the pictures of a
+ * pipeline step ("Download this step"), drawn by the renderer the CLI uses (src/formats/figure.ts).
  */
+import { drawPanels as drawPanelsOn, type Panel } from '../formats/figure';
 import type { Views } from '../mae/views';
-import { VIEW_LABELS } from './viewLabels';
+import { VIEW_LABELS } from '../shared/viewLabels';
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const PADDING = 32;
-const GAP = 16;
-const LABEL_HEIGHT = 36;
-const CAPTION_HEIGHT = 64;
-/** Pictures are enlarged until their longer side is about this many pixels, by whole factors so patches stay crisp. */
-const TARGET_PANEL_SIZE = 448;
+export type { Panel } from '../formats/figure';
 
-export interface Panel {
-  label: string;
-  /** A canvas holding the picture at its own resolution. */
-  picture: HTMLCanvasElement;
+const htmlCanvas = (width: number, height: number) =>
+  Object.assign(document.createElement('canvas'), { width, height });
+
+export function drawPanels(panels: readonly Panel<CanvasImageSource>[], caption: string): HTMLCanvasElement {
+  return drawPanelsOn(htmlCanvas, panels, caption);
 }
 
-function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+/** A square RGBA picture `[S, S, 4]` on a canvas of its own size. */
+export function pictureCanvas(rgba: Uint8ClampedArray): HTMLCanvasElement {
+  const size = Math.round(Math.sqrt(rgba.length / 4));
+  const canvas = htmlCanvas(size, size);
   const context = canvas.getContext('2d');
   if (!context) throw new Error('This browser gave no 2D canvas to draw the figure on.');
-  return context;
-}
-
-export function drawPanels(panels: readonly Panel[], caption: string): HTMLCanvasElement {
-  const sizes = panels.map(({ picture }) => {
-    const scale = Math.max(1, Math.round(TARGET_PANEL_SIZE / Math.max(picture.width, picture.height)));
-    return { width: picture.width * scale, height: picture.height * scale };
-  });
-  const tallest = Math.max(...sizes.map((size) => size.height));
-  const canvas = document.createElement('canvas');
-  canvas.width = PADDING * 2 + sizes.reduce((sum, size) => sum + size.width, 0) + GAP * (panels.length - 1);
-  canvas.height = PADDING * 2 + LABEL_HEIGHT + tallest + CAPTION_HEIGHT;
-  const context = context2d(canvas);
-  context.fillStyle = '#ffffff';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.imageSmoothingEnabled = false;
-  let x = PADDING;
-  panels.forEach(({ label, picture }, i) => {
-    const size = sizes[i]!;
-    context.fillStyle = '#1c1d22';
-    context.font = `600 20px ${FONT}`;
-    context.textBaseline = 'alphabetic';
-    context.fillText(label, x, PADDING + LABEL_HEIGHT - 12, size.width);
-    context.drawImage(picture, x, PADDING + LABEL_HEIGHT, size.width, size.height);
-    x += size.width + GAP;
-  });
-  context.fillStyle = '#4a4d57';
-  context.font = `400 18px ${FONT}`;
-  context.fillText(caption, PADDING, PADDING + LABEL_HEIGHT + tallest + 36, canvas.width - 2 * PADDING);
+  context.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
   return canvas;
 }
 
 export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
-  const size = Math.round(Math.sqrt(views.original.length / 4));
-  const panels = VIEW_LABELS.map(({ key, label }) => {
-    const picture = Object.assign(document.createElement('canvas'), { width: size, height: size });
-    context2d(picture).putImageData(new ImageData(new Uint8ClampedArray(views[key]), size, size), 0, 0);
-    return { label, picture };
-  });
-  return drawPanels(panels, caption);
+  return drawPanels(
+    VIEW_LABELS.map(({ key, label }) => ({ label, picture: pictureCanvas(views[key]) })),
+    caption,
+  );
 }
 
 export async function downloadCanvas(canvas: HTMLCanvasElement, fileName: string): Promise<void> {

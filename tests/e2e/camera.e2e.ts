@@ -7,7 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { VIEW_LABELS } from '../../src/ui/viewLabels';
+import { VIEW_LABELS } from '../../src/shared/viewLabels';
 import { buildDist, canvasPixels, READY_TIMEOUT_MS, recordErrors, startPreview, viewsReady } from './harness';
 
 const FAKE_CAMERA = '--use-fake-device-for-media-stream';
