@@ -29,7 +29,8 @@ SOURCES = {
 }
 
 
-EXPORTER_FILES = ["export_onnx.py", "quantize_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py"]
+EXPORTER_FILES = ["export_onnx.py", "quantize_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py",
+                  "mae/fuse_onnx.py"]
 
 
 def exporter_hash() -> str:

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mae.fuse_onnx import fuse  # noqa: E402
 from mae.loaders import CheckpointError, load_checkpoint, sha256_file  # noqa: E402
 from mae.model import PRESETS, MaskedAutoencoder  # noqa: E402
 from quantize_onnx import DEFAULT_BLOCK_SIZE, MODES as QUANTIZE_MODES, QuantizeError, quantize_folder  # noqa: E402
@@ -97,13 +98,16 @@ def extract_subgraph(model: onnx.ModelProto, input_names, output_name: str) -> o
                                   producer_name=model.producer_name, producer_version=model.producer_version)
 
 
-def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: Path):
+def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: Path,
+                     fused_heads: int | None = None):
     """A graph that computes only `output_name` and reads its weights from `full_path` itself.
 
     onnxruntime runs every node of a graph whatever outputs are fetched, so the contract's extra
     outputs (attentions, pred_per_layer) would cost time on every run. The lean graph holds no
     weights: each initializer points (ONNX external data: location, offset, length) at the bytes
     of the same tensor inside the full file, so the app downloads the weights once.
+    With `fused_heads` (the graph's attention heads) it uses onnxruntime's com.microsoft fused
+    operators (mae/fuse_onnx.py).
     """
     full = onnx.load(str(full_path), load_external_data=False)
     blob = full_path.read_bytes()
@@ -119,6 +123,9 @@ def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: 
                                      ("length", str(len(init.raw_data)))]
             position = offset + len(init.raw_data)
     lean = extract_subgraph(onnx.load(str(full_path)), list(input_names), output_name)
+    if fused_heads is not None:
+        lean, counts = fuse(lean, fused_heads)
+        print(f"  {lean_path.name}: fused " + (", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "nothing"))
     for init in lean.graph.initializer:
         if init.name in references:
             init.ClearField("raw_data")
@@ -138,7 +145,8 @@ def file_entry(folder: Path, name: str, data_name):
     return entry
 
 
-def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: int) -> dict:
+def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: int,
+           fused_ops: bool = False) -> dict:
     cfg = model.cfg
     out.mkdir(parents=True, exist_ok=True)
     generator = torch.Generator().manual_seed(0)
@@ -157,8 +165,10 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
             {"latent": {0: "batch", 1: "tokens"}, "ids_restore": {0: "batch"}, "pred": {0: "batch"},
              "pred_per_layer": {0: "batch"}},
             out / "decoder.onnx", opset)
-    write_lean_graph(out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx")
-    write_lean_graph(out / "decoder.onnx", ["latent", "ids_restore"], "pred", out / "decoder.lean.onnx")
+    write_lean_graph(out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx",
+                     cfg.num_heads if fused_ops else None)
+    write_lean_graph(out / "decoder.onnx", ["latent", "ids_restore"], "pred", out / "decoder.lean.onnx",
+                     cfg.decoder_num_heads if fused_ops else None)
     config = {
         "format": "mae-lens-model/1",
         "name": name,
@@ -250,6 +260,9 @@ def main():
                         help="write quantised weights (scripts/quantize_onnx.py) instead of fp32; the fp32 "
                              "export is made and verified in a temporary folder first")
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, help="--quantize int4 only")
+    parser.add_argument("--fused-ops", action="store_true",
+                        help="lean graphs with onnxruntime's com.microsoft fused operators (Attention, "
+                             "SkipLayerNormalization, BiasGelu); the full graphs keep the plain ones")
     parser.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-node check")
     args = parser.parse_args()
 
@@ -267,7 +280,7 @@ def main():
             raise SystemExit(f"error: {error}")
         name = args.name or args.out.name
     if not args.quantize:
-        config = export(model, args.out, name, source, args.opset)
+        config = export(model, args.out, name, source, args.opset, args.fused_ops)
         sizes = ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in config["files"].items())
         print(f"wrote {args.out}/ ({sizes}; {config['parameters'] / 1e6:.2f}M parameters)")
         if not args.no_verify:
