@@ -30,8 +30,11 @@ class _Graph:
         self.model = model
         self.graph = model.graph
         self.initializers = {init.name for init in self.graph.initializer}
-        self.constants = {n.output[0]: numpy_helper.to_array(n.attribute[0].t)
-                          for n in self.graph.node if n.op_type == "Constant" and n.attribute[0].name == "value"}
+        self.constants = {
+            n.output[0]: numpy_helper.to_array(n.attribute[0].t)
+            for n in self.graph.node
+            if n.op_type == "Constant" and n.attribute[0].name == "value"
+        }
         self.producer = {out: node for node in self.graph.node for out in node.output}
         self.consumers: dict[str, list[onnx.NodeProto]] = {}
         for node in self.graph.node:
@@ -85,22 +88,48 @@ def _fuse_attention(g: _Graph, num_heads: int, replace: dict, remove: set):
         reshape = heads_t and g.op(heads_t.input[0], "Reshape")
         qkv = reshape and g.bias_add(reshape.input[0])
         if not (gather_k and gather_v and qkv) or not all(
-                gather.input[0] == heads_t.output[0] for gather in (gather_k, gather_v)):
+            gather.input[0] == heads_t.output[0] for gather in (gather_k, gather_v)
+        ):
             continue
         add, matmul, bias = qkv
-        fused = g.make("Attention", [matmul.input[0], matmul.input[1], bias], [out_r.output[0]],
-                       f"{softmax.name}/Attention", num_heads=num_heads, scale=float(scale.reshape(-1)[0]))
+        fused = g.make(
+            "Attention",
+            [matmul.input[0], matmul.input[1], bias],
+            [out_r.output[0]],
+            f"{softmax.name}/Attention",
+            num_heads=num_heads,
+            scale=float(scale.reshape(-1)[0]),
+        )
         replace[out_r.name] = fused
-        remove.update(n.name for n in (matmul, add, reshape, heads_t, gather_q, gather_k, gather_v, k_t, qk,
-                                       scale_mul, softmax, pv, out_t))
+        remove.update(
+            n.name
+            for n in (
+                matmul,
+                add,
+                reshape,
+                heads_t,
+                gather_q,
+                gather_k,
+                gather_v,
+                k_t,
+                qk,
+                scale_mul,
+                softmax,
+                pv,
+                out_t,
+            )
+        )
 
 
 def _fuse_skip_layer_norm(g: _Graph, replace: dict, remove: set):
     for norm in [n for n in g.graph.node if n.op_type == "LayerNormalization"]:
         residual_add = g.op(norm.input[0], "Add")
         # Both summands computed, so of the same shape (a constant, like a position embedding, may broadcast).
-        if residual_add is None or len(norm.input) < 3 or any(
-                i in g.initializers or i in g.constants for i in residual_add.input):
+        if (
+            residual_add is None
+            or len(norm.input) < 3
+            or any(i in g.initializers or i in g.constants for i in residual_add.input)
+        ):
             continue
         attrs = {a.name: helper.get_attribute_value(a) for a in norm.attribute}
         if attrs.get("axis", -1) != -1:
@@ -118,9 +147,13 @@ def _fuse_skip_layer_norm(g: _Graph, replace: dict, remove: set):
         total = residual_add.output[0]
         keep_total = len(g.consumers.get(total, [])) > 1 or total in g.graph_outputs
         outputs = [norm.output[0]] + (["", "", total] if keep_total else [])
-        fused = g.make("SkipLayerNormalization", [inputs[0], inputs[1], norm.input[1], norm.input[2]]
-                       + ([bias] if bias else []), outputs, f"{norm.name}/Skip",
-                       epsilon=float(attrs.get("epsilon", 1e-5)))
+        fused = g.make(
+            "SkipLayerNormalization",
+            [inputs[0], inputs[1], norm.input[1], norm.input[2]] + ([bias] if bias else []),
+            outputs,
+            f"{norm.name}/Skip",
+            epsilon=float(attrs.get("epsilon", 1e-5)),
+        )
         replace[norm.name] = fused
         remove.add(residual_add.name)
 
@@ -137,14 +170,22 @@ def _fuse_bias_gelu(g: _Graph, replace: dict, remove: set):
         x = div.input[0]
         one = g.constant(plus_one.input[1])
         halves = g.constant(half.input[1])
-        if not (np.allclose(sqrt2, math.sqrt(2)) and one is not None and np.allclose(one, 1)
-                and halves is not None and np.allclose(halves, 0.5) and x in times_x.input):
+        if not (
+            np.allclose(sqrt2, math.sqrt(2))
+            and one is not None
+            and np.allclose(one, 1)
+            and halves is not None
+            and np.allclose(halves, 0.5)
+            and x in times_x.input
+        ):
             continue
         found = g.bias_add(x)
         if not found or sorted(n.name for n in g.consumers.get(x, [])) != sorted([div.name, times_x.name]):
             continue
         add, matmul, bias = found
-        replace[half.name] = g.make("BiasGelu", [matmul.output[0], bias], [half.output[0]], f"{erf.name}/BiasGelu")
+        replace[half.name] = g.make(
+            "BiasGelu", [matmul.output[0], bias], [half.output[0]], f"{erf.name}/BiasGelu"
+        )
         remove.update(n.name for n in (add, div, erf, plus_one, times_x))
 
 

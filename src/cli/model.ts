@@ -1,9 +1,11 @@
 /** A model folder run with onnxruntime-node through the same MaeRunner as the browser. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import ort from 'onnxruntime-node';
-import { parseModelConfig, type ModelConfig } from '../mae/config';
-import { MaeRunner, type MaeModelBytes } from '../runtime/maeRunner';
+
+import { type ModelConfig, parseModelConfig } from '../mae/config';
+import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
 export interface NodeModel {

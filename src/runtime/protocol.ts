@@ -10,6 +10,7 @@ import type { NormPixStatistics } from '../mae/normPix';
 import type { MaeModelBytes } from './maeRunner';
 import type { Reconstruction } from './reconstruct';
 
+export type { MaeModelBytes } from './maeRunner';
 export type { Intermediates, Reconstruction } from './reconstruct';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
+import { fakeReconstruction } from '../../tests/helpers/appServices';
+import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { parseModelConfig } from '../mae/config';
 import type { Image8 } from '../mae/image';
 import type { Reconstruction } from '../runtime/protocol';
-import { fakeReconstruction } from '../../tests/helpers/appServices';
-import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { framesPerSecond, startFrameLoop, type CameraFeed } from './frameLoop';
+import { type CameraFeed, framesPerSecond, startFrameLoop } from './frameLoop';
 
 /** A camera that has a newer frame at every tick of the event loop: frame n is filled with the byte n. */
 function busyCamera(): CameraFeed & { grabs: number; stopped: boolean } {

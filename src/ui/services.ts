@@ -1,7 +1,7 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
+import { type ByteProgress, fetchModelBytes, fetchModelConfig, readLocalModel } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';

@@ -3,8 +3,9 @@
  * moving test pattern): live views whose pixels change, the frame rate, Freeze into the stepper,
  * the tracks ended on every way out, a denied permission, and no request while the camera is on.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
 import { VIEW_LABELS } from '../../src/ui/viewLabels';
 import { buildDist, canvasPixels, READY_TIMEOUT_MS, recordErrors, startPreview, viewsReady } from './harness';

@@ -2,17 +2,16 @@
 the full graphs untouched, and the lean graphs within 1e-4 of PyTorch (which matches upstream)."""
 
 import collections
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 
 import onnx
 
+from scripts.export_onnx import export, verify
+from scripts.mae.loaders import load_checkpoint
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-from export_onnx import export, verify  # noqa: E402
-from mae.loaders import load_checkpoint  # noqa: E402
 
 CHECKPOINT = REPO / "tests" / "fixtures" / "mae-tiny-reference" / "official" / "checkpoint.pth"
 
@@ -32,7 +31,9 @@ class FusedOpsTest(unittest.TestCase):
             encoder, decoder = op_counts(out / "encoder.lean.onnx"), op_counts(out / "decoder.lean.onnx")
             # Every block: one Attention, one BiasGelu; every LayerNorm after a residual sum is skip-fused.
             self.assertEqual((encoder["Attention"], encoder["BiasGelu"]), (cfg.depth, cfg.depth))
-            self.assertEqual((decoder["Attention"], decoder["BiasGelu"]), (cfg.decoder_depth, cfg.decoder_depth))
+            self.assertEqual(
+                (decoder["Attention"], decoder["BiasGelu"]), (cfg.decoder_depth, cfg.decoder_depth)
+            )
             self.assertEqual(encoder["SkipLayerNormalization"], 2 * cfg.depth)
             self.assertEqual(encoder["Softmax"] + encoder["Erf"] + decoder["Softmax"] + decoder["Erf"], 0)
             # The contract's graphs keep the plain operators: Attention gives no probabilities.

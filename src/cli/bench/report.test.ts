@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+
 import type { TimingSummary } from '../../bench/workload';
 import {
-  computeRatios,
-  renderMarkdown,
   type BenchResult,
-  type ModelReport,
   type CameraReport,
+  computeRatios,
+  type ModelReport,
+  renderMarkdown,
   type SliderReport,
 } from './report';
 
@@ -161,6 +162,7 @@ describe('computeRatios', () => {
       duration_s: 300,
       machine: {
         cpu: 'Test CPU',
+        cpu_features: ['avx2', 'avx512f', 'avx512_vnni'],
         cores: 2,
         memory_gib: 8,
         os: 'Test OS',
@@ -183,6 +185,7 @@ describe('computeRatios', () => {
     const markdown = renderMarkdown(result, 'The encoder is slow because of X.\n');
     expect(markdown).toContain('| random-base | Chromium, onnxruntime-web WASM | 2 | **452.0** |');
     expect(markdown).toContain('| random-base | onnxruntime-node (CPU) | 1 | failed: broke |');
+    expect(markdown).toContain('- CPU: Test CPU, 2 cores (avx2, avx512f, avx512_vnni); memory 8.0 GiB');
     expect(markdown).toContain('p50 40.0 ms, p95 120.0 ms');
     expect(markdown).toContain('**12.0 frames per second**, median 33.0 ms between frames');
     expect(markdown).toContain('| mae-small | camera frames per second | 12.00 | ≥ 15 | **no** |');

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+
 import { useAppStore } from '../store';
 
 /** Beside the file picker: enters camera mode, or leaves it when it is on. */

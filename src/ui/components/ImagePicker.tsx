@@ -1,6 +1,6 @@
-import { CameraButton } from './CameraControls';
-import { SAMPLES, sampleById, sampleUrl } from '../samples';
+import { sampleById, SAMPLES, sampleUrl } from '../samples';
 import { useAppStore } from '../store';
+import { CameraButton } from './CameraControls';
 
 export function FileButton() {
   const openImage = useAppStore((s) => s.openImage);

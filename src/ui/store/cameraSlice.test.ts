@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseModelConfig, type ModelConfig } from '../../mae/config';
-import type { Image8 } from '../../mae/image';
-import type { ReconstructInput } from '../../runtime/inferenceClient';
+
 import { fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
 import { tinyConfigJson } from '../../../tests/helpers/fixture';
+import { type ModelConfig, parseModelConfig } from '../../mae/config';
+import type { Image8 } from '../../mae/image';
+import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { CameraFeed } from '../frameLoop';
-import { createAppStore, type AppServices, type AppStore } from './index';
+import { type AppServices, type AppStore, createAppStore } from './index';
 
 const config: ModelConfig = parseModelConfig(tinyConfigJson());
 const size = config.imageSize;

@@ -6,10 +6,10 @@
  * on show the image, so the stepper and the figure use it.
  */
 import { gridSize } from '../../mae/config';
-import { toRgb, type Image8 } from '../../mae/image';
+import { type Image8, toRgb } from '../../mae/image';
 import { errorText } from '../../shared/errorText';
 import { cameraErrorMessage } from '../camera';
-import { startFrameLoop, type CameraFeed } from '../frameLoop';
+import { type CameraFeed, startFrameLoop } from '../frameLoop';
 import { randomSeed } from './inputSlice';
 import { maskSpecOf, runKey } from './selectors';
 import type { CameraSlice, SliceCreator } from './types';

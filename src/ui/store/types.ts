@@ -4,15 +4,20 @@
  * it inspects) and camera (live frames as the input). Side effects go through AppServices so the store can be tested without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
+
 import type { ModelConfig } from '../../mae/config';
 import type { Image8, RgbImage } from '../../mae/image';
 import type { MaskMode } from '../../mae/maskModes';
 import type { NormPixStatistics } from '../../mae/normPix';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
-import type { MaeModelBytes } from '../../runtime/maeRunner';
 import type { ByteProgress } from '../../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../../runtime/modelIndex';
-import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../../runtime/protocol';
+import type {
+  BackendInfo,
+  ExecutionProviderPreference,
+  MaeModelBytes,
+  Reconstruction,
+} from '../../runtime/protocol';
 import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
