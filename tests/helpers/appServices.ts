@@ -65,10 +65,10 @@ export function fakeReconstruction(config: ModelConfig, mask: MaskSpec, fill = 0
 }
 
 /** A tiny valid config of this geometry (tests/helpers/fixture.ts reads files through node:url, which jsdom's URL does not satisfy). */
-export function configWith(imageSize: number, patchSize: number): ModelConfig {
+export function configWith(imageSize: number, patchSize: number, name = 'Test MAE'): ModelConfig {
   return parseModelConfig({
     format: 'mae-lens-model/1',
-    name: 'Test MAE',
+    name,
     source: { format: 'random' },
     image_size: imageSize,
     patch_size: patchSize,
