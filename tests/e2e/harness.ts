@@ -112,3 +112,11 @@ export async function visibleTokens(page: Page): Promise<number> {
   if (!match) throw new Error('no K in the statistics');
   return Number(match[1]);
 }
+
+/** The WASM thread count the run statistics show. */
+export async function wasmThreads(page: Page): Promise<number> {
+  const text = await page.locator('[aria-label="Run statistics"]').innerText();
+  const match = text.match(/WASM · (\d+) threads?/);
+  if (!match) throw new Error(`no WASM thread count in: ${text}`);
+  return Number(match[1]);
+}

@@ -1,4 +1,4 @@
-/** The app's one store: five slices over one state, and the React hook that reads it. */
+/** The app's one store: six slices over one state, and the React hook that reads it. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -6,12 +6,21 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCameraSlice } from './cameraSlice';
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
+import { createOfflineSlice } from './offlineSlice';
 import { createResultSlice } from './resultSlice';
 import { createStepperSlice } from './stepperSlice';
 import type { AppServices, AppState } from './types';
 
 export { randomSeed } from './inputSlice';
-export { isBusy, maskSpecOf, modelGeometry, runKey, sourceLabel, visibleOfTotal } from './selectors';
+export {
+  isBusy,
+  isOfflineReady,
+  maskSpecOf,
+  modelGeometry,
+  runKey,
+  sourceLabel,
+  visibleOfTotal,
+} from './selectors';
 export type * from './types';
 
 export type AppStore = StoreApi<AppState>;
@@ -23,6 +32,7 @@ export function createAppStore(services: AppServices): AppStore {
     ...createResultSlice(services)(...api),
     ...createStepperSlice(services)(...api),
     ...createCameraSlice(services)(...api),
+    ...createOfflineSlice(services)(...api),
   }));
 }
 

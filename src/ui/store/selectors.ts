@@ -1,7 +1,7 @@
 /** Values derived from the state, for the slices and the components. */
 import { type MaskSpec, visibleCount } from '../../mae/maskModes';
 import { sampleById } from '../samples';
-import type { AppState, ImageSource, InputSlice, ModelSlice } from './types';
+import type { AppState, ImageSource, InputSlice, ModelSlice, OfflineSlice } from './types';
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
 export function maskSpecOf(state: InputSlice, grid: number): MaskSpec {
@@ -65,4 +65,9 @@ export function sourceLabel(source: ImageSource | null): string {
     case 'camera':
       return 'Camera frame';
   }
+}
+
+/** Offline-ready: a reload without a network brings back the app and the model on show. */
+export function isOfflineReady(state: OfflineSlice): boolean {
+  return state.appCache === 'ready' && state.modelCached !== false;
 }

@@ -1,7 +1,9 @@
 /**
- * The app's state, in five slices: input (image, mask), model (index, chosen model, loading),
+ * The app's state, in six slices: input (image, mask), model (index, chosen model, loading),
  * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
- * it inspects) and camera (live frames as the input). Side effects go through AppServices so the store can be tested without a worker.
+ * it inspects), camera (live frames as the input) and offline (the service worker's cache of the
+ * app, storage used, updates). Side effects go through AppServices so the store can be tested
+ * without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
@@ -42,6 +44,23 @@ export interface AppServices {
   decodeImage(blob: Blob, label: string): Promise<Image8>;
   /** Asks for the camera; rejects with getUserMedia's DOMException. */
   openCamera(): Promise<CameraFeed>;
+  /** The service worker's caches and updates; absent where there are none (and in most tests). */
+  offline?: OfflineServices;
+}
+
+/** What the offline slice does outside the store (src/ui/siteWorker.ts in the browser). */
+export interface OfflineServices {
+  /** Registers the worker and has it cache the app; resolves once everything is cached. */
+  cacheApp(): Promise<void>;
+  /** Calls `onReady` when a newer build is installed and waiting for the page's go-ahead. */
+  watchForUpdate(onReady: () => void): void;
+  /** Lets the waiting build take over, then reloads the page. */
+  applyUpdate(): void;
+  /** Bytes this origin stores (`navigator.storage.estimate()`), or null where unknown. */
+  storageUsage(): Promise<number | null>;
+  /** Whether a model from elsewhere has all its files in the model cache. */
+  modelFilesCached(configUrl: string, config: ModelConfig): Promise<boolean>;
+  clearModelCache(): Promise<void>;
 }
 
 export type ImageSource =
@@ -156,6 +175,27 @@ export interface StepperSlice {
   resetInspection(): void;
 }
 
+export type AppCacheStatus = 'unsupported' | 'saving' | 'ready' | 'failed';
+
+export interface OfflineSlice {
+  appCache: AppCacheStatus;
+  /** Why the app could not be cached, when appCache is 'failed'. */
+  appCacheError: string | null;
+  /**
+   * Whether the files of the model on show are kept for offline use: bundled models come with
+   * the app; a model from disk needs no cache (null).
+   */
+  modelCached: boolean | null;
+  storageUsage: number | null;
+  updateReady: boolean;
+
+  /** Starts caching the app and watching for updates; called once by main.tsx. */
+  startOffline(): void;
+  refreshOfflineStatus(): Promise<void>;
+  clearCachedModels(): Promise<void>;
+  applyUpdate(): void;
+}
+
 export type CameraStatus = 'off' | 'starting' | 'live';
 
 export interface CameraSlice {
@@ -173,7 +213,7 @@ export interface CameraSlice {
   setNewMaskEachFrame(on: boolean): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice;
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice & OfflineSlice;
 
 /** A slice of AppState, built with the services it needs (zustand's slices pattern). */
 export type SliceCreator<Slice> = (services: AppServices) => StateCreator<AppState, [], [], Slice>;

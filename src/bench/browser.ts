@@ -10,9 +10,9 @@ import { join, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type Connect, type Plugin, preview, type PreviewServer } from 'vite';
 
-import type { AdapterReport, Measurement, MeasureRequest } from '../../bench/protocol';
-import { VIEWS_PAINTED_MARK } from '../../shared/marks';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../cli/chromium';
+import { VIEWS_PAINTED_MARK } from '../shared/marks';
+import type { AdapterReport, Measurement, MeasureRequest } from './protocol';
 
 // --enable-unsafe-webgpu exposes navigator.gpu headless; without a GPU the adapter is SwiftShader.
 // The fake camera (a moving test pattern at 20 frames per second) is granted without a prompt.
