@@ -3,7 +3,7 @@
  * `config`, "started" at once on WASM, and no camera (like jsdom). Tests add reconstruct,
  * loadSample and decodeImage.
  */
-import { gridSize, type ModelConfig } from '../../src/mae/config';
+import { gridSize, type ModelConfig, parseModelConfig } from '../../src/mae/config';
 import { buildMasking, type MaskSpec } from '../../src/mae/maskModes';
 import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
 import type { Reconstruction } from '../../src/runtime/protocol';
@@ -62,4 +62,25 @@ export function fakeReconstruction(config: ModelConfig, mask: MaskSpec, fill = 0
     postMs: 2,
     totalMs: 20,
   };
+}
+
+/** A tiny valid config of this geometry (tests/helpers/fixture.ts reads files through node:url, which jsdom's URL does not satisfy). */
+export function configWith(imageSize: number, patchSize: number, name = 'Test MAE'): ModelConfig {
+  return parseModelConfig({
+    format: 'mae-lens-model/1',
+    name,
+    source: { format: 'random' },
+    image_size: imageSize,
+    patch_size: patchSize,
+    in_chans: 3,
+    num_patches: (imageSize / patchSize) ** 2,
+    encoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
+    decoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
+    layer_norm_eps: 1e-6,
+    norm_pix_loss: false,
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    opset: 17,
+    files: { encoder: { path: 'encoder.onnx' }, decoder: { path: 'decoder.onnx' } },
+  });
 }

@@ -4,9 +4,8 @@ import '@testing-library/jest-dom/vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { singleModelServices } from '../../../tests/helpers/appServices';
-import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
-import { buildMasking } from '../../mae/maskModes';
+import { configWith, fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
+import type { ModelConfig } from '../../mae/config';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';
@@ -31,45 +30,6 @@ interface PendingRun {
   reject(error: Error): void;
 }
 
-// (tests/helpers/fixture.ts reads files through node:url, which jsdom's URL does not satisfy.)
-function configWith(imageSize: number, patchSize: number): ModelConfig {
-  return parseModelConfig({
-    format: 'mae-lens-model/1',
-    name: 'Test MAE',
-    source: { format: 'random' },
-    image_size: imageSize,
-    patch_size: patchSize,
-    in_chans: 3,
-    num_patches: (imageSize / patchSize) ** 2,
-    encoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    decoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    layer_norm_eps: 1e-6,
-    norm_pix_loss: false,
-    mean: [0.485, 0.456, 0.406],
-    std: [0.229, 0.224, 0.225],
-    opset: 17,
-    files: { encoder: { path: 'encoder.onnx' }, decoder: { path: 'decoder.onnx' } },
-  });
-}
-
-function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction {
-  const view = new Uint8ClampedArray(config.imageSize * config.imageSize * 4);
-  const { mask, idsKeep } = buildMasking(input.mask, gridSize(config));
-  return {
-    views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask,
-    visiblePatches: idsKeep.length,
-    numPatches: config.numPatches,
-    maskedMse: 460,
-    maskedPsnr: 21.5,
-    maskMs: 0.2,
-    encoderMs: 12.3,
-    decoderMs: 4.5,
-    postMs: 2,
-    totalMs: 20,
-  };
-}
-
 /** Services whose reconstructions wait until the test settles them. */
 function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<AppServices> = {}) {
   const runs: PendingRun[] = [];
@@ -89,7 +49,7 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
   );
   const settle = async (run: PendingRun | undefined = runs.at(-1)) => {
     if (!run) throw new Error('no run to settle');
-    await act(async () => run.resolve(resultFor(config, run.input)));
+    await act(async () => run.resolve(fakeReconstruction(config, run.input.mask)));
   };
   return { store, runs, settle };
 }
