@@ -15,7 +15,7 @@ import {
   type ModelFile,
   parseModelConfig,
   type QuantizationMode,
-} from '../mae/config';
+} from '../formats/config';
 import { PYTHON } from './native';
 import { BUNDLED_ID, type ModelReport } from './report';
 

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 
 import ort from 'onnxruntime-node';
 
-import { type ModelConfig, patchDim } from '../mae/config';
+import { type ModelConfig, patchDim } from '../formats/config';
+import { parseNpy, writeNpy } from '../formats/npy';
 import { randomMasking } from '../mae/masking';
-import { parseNpy, writeNpy } from '../mae/npy';
 import { gatherRows } from '../mae/patches';
 import { prepareImage } from '../mae/pipeline';
 import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';

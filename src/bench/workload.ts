@@ -2,7 +2,7 @@
  * The measured unit of work, shared by the Node runs and the browser worker so both time the same
  * code: decoded image -> preprocessing -> masking -> encoder + decoder -> the four RGBA views.
  */
-import type { ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../formats/config';
 import type { Image8 } from '../mae/image';
 import { prepareImage } from '../mae/pipeline';
 import type { MaeRunner } from '../runtime/maeRunner';

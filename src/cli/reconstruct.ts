@@ -7,9 +7,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { patchDim } from '../mae/config';
+import { patchDim } from '../formats/config';
+import { parseNpy, writeNpy } from '../formats/npy';
 import type { MaskSpec } from '../mae/maskModes';
-import { parseNpy, writeNpy } from '../mae/npy';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
 import { errorText } from '../shared/errorText';

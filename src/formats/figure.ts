@@ -7,9 +7,10 @@
 
 /** The part of a 2D context the figure uses: the browser's and @napi-rs/canvas's both fit. */
 export interface FigureContext<Picture> {
-  fillStyle: string | CanvasGradient | CanvasPattern;
+  /** Set to CSS colours only. */
+  fillStyle: unknown;
   font: string;
-  textBaseline: CanvasTextBaseline;
+  textBaseline: string;
   imageSmoothingEnabled: boolean;
   fillRect(x: number, y: number, width: number, height: number): void;
   fillText(text: string, x: number, y: number, maxWidth?: number): void;

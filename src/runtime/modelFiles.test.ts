@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
-import { parseModelConfig } from '../mae/config';
+import { parseModelConfig } from '../formats/config';
 import {
   clearModelCache,
   fetchModelBytes,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { fakeReconstruction } from '../../tests/helpers/appServices';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { parseModelConfig } from '../mae/config';
+import { parseModelConfig } from '../formats/config';
 import type { Image8 } from '../mae/image';
 import type { Reconstruction } from '../runtime/protocol';
 import { type CameraFeed, framesPerSecond, startFrameLoop } from './frameLoop';

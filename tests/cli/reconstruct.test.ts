@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args';
 import { readImage, writePng } from '../../src/cli/images';
 import { reconstructImages, type ReconstructOptions, runReconstruct } from '../../src/cli/reconstruct';
+import { type NpyArray, parseNpy, writeNpy } from '../../src/formats/npy';
 import { randomMasking } from '../../src/mae/masking';
 import { maskedMetrics } from '../../src/mae/metrics';
-import { type NpyArray, parseNpy, writeNpy } from '../../src/mae/npy';
 import { predictionToPixels } from '../../src/mae/views';
 import { asFloat32, asIndices, asUint8, loadReference, referenceDir } from '../helpers/fixture';
 

@@ -3,7 +3,7 @@
  * `config`, "started" at once on WASM, and no camera (like jsdom). Tests add reconstruct,
  * loadSample and decodeImage.
  */
-import { gridSize, type ModelConfig, parseModelConfig } from '../../src/mae/config';
+import { gridSize, type ModelConfig, parseModelConfig } from '../../src/formats/config';
 import { buildMasking, type MaskSpec } from '../../src/mae/maskModes';
 import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
 import type { Reconstruction } from '../../src/runtime/protocol';

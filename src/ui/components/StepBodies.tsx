@@ -4,7 +4,7 @@
  */
 import { type PointerEvent, type ReactNode, useId, useMemo, useState } from 'react';
 
-import { gridSize, type ModelConfig } from '../../mae/config';
+import { gridSize, type ModelConfig } from '../../formats/config';
 import {
   attentionOnPatches,
   attentionRow,

@@ -5,7 +5,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { configWith, fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
-import type { ModelConfig } from '../../mae/config';
+import type { ModelConfig } from '../../formats/config';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
 import { tinyConfigJson } from '../../../tests/helpers/fixture';
-import { type ModelConfig, parseModelConfig } from '../../mae/config';
+import { type ModelConfig, parseModelConfig } from '../../formats/config';
 import type { Image8 } from '../../mae/image';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { CameraFeed } from '../frameLoop';

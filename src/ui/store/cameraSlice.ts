@@ -5,7 +5,7 @@
  * Leaving the mode ends the tracks and brings the image from before back; "Freeze" makes the frame
  * on show the image, so the stepper and the figure use it.
  */
-import { gridSize } from '../../mae/config';
+import { gridSize } from '../../formats/config';
 import { type Image8, toRgb } from '../../mae/image';
 import { errorText } from '../../shared/errorText';
 import { cameraErrorMessage } from '../camera';

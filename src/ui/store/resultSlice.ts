@@ -1,5 +1,5 @@
 /** The latest reconstruction on show, and the errors the page reports. */
-import { gridSize } from '../../mae/config';
+import { gridSize } from '../../formats/config';
 import { errorText } from '../../shared/errorText';
 import { maskSpecOf, runKey, sourceLabel } from './selectors';
 import type { ResultInputs, ResultSlice, SliceCreator } from './types';

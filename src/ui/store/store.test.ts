@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { configWith, fakeReconstruction } from '../../../tests/helpers/appServices';
-import type { ModelConfig } from '../../mae/config';
+import type { ModelConfig } from '../../formats/config';
 import type { Image8 } from '../../mae/image';
 import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';

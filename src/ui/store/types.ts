@@ -7,7 +7,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 
-import type { ModelConfig } from '../../mae/config';
+import type { ModelConfig } from '../../formats/config';
 import type { Image8, RgbImage } from '../../mae/image';
 import type { MaskMode } from '../../mae/maskModes';
 import type { NormPixStatistics } from '../../mae/normPix';
