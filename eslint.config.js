@@ -44,4 +44,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Readers of untrusted checkpoint bytes: shared by the worker and the CLI, so no DOM or Node.
+    files: ['src/formats/**/*.ts'],
+    ignores: ['src/formats/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['react', 'react-*', 'zustand', 'onnxruntime-*', 'node:*'],
+              message: 'src/formats must stay pure.',
+            },
+            {
+              group: ['../runtime/*', '../ui/*', '../cli/*'],
+              message: 'src/formats depends on src/mae only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

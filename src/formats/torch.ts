@@ -45,7 +45,9 @@ function rebuildTensor(args: unknown[]): RawTensor {
   let expected = 1;
   for (let axis = shape.length - 1; axis >= 0; axis--) {
     if (shape[axis] !== 1 && strides[axis] !== expected) {
-      throw new Error(`a tensor of shape [${shape.join(', ')}] has strides [${strides.join(', ')}]: not contiguous`);
+      throw new Error(
+        `a tensor of shape [${shape.join(', ')}] has strides [${strides.join(', ')}]: not contiguous`,
+      );
     }
     expected *= shape[axis]!;
   }
@@ -109,7 +111,9 @@ export function readTorchCheckpoint(bytes: Uint8Array, fileName: string): Map<st
     const storageBytes = archive.read(entry);
     const needed = numel * BYTES_PER_VALUE[type.dtype];
     if (storageBytes.byteLength < needed) {
-      throw new Error(`storage ${key} holds ${storageBytes.byteLength} bytes, not the ${needed} its ${numel} values need`);
+      throw new Error(
+        `storage ${key} holds ${storageBytes.byteLength} bytes, not the ${needed} its ${numel} values need`,
+      );
     }
     const storage = { dtype: type.dtype, bytes: storageBytes };
     storages.set(key, storage);
@@ -117,7 +121,10 @@ export function readTorchCheckpoint(bytes: Uint8Array, fileName: string): Map<st
   };
   const root = unpickle(archive.read(pickleEntry), fileName, { globals: GLOBALS, persistentLoad });
   if (!(root instanceof Map)) return fail('does not hold a dict');
-  const stateDict = root.has('model') && root.get('model') instanceof Map ? (root.get('model') as Map<unknown, unknown>) : root;
+  const stateDict =
+    root.has('model') && root.get('model') instanceof Map
+      ? (root.get('model') as Map<unknown, unknown>)
+      : root;
   const tensors = new Map<string, RawTensor>();
   for (const [key, value] of stateDict) {
     if (typeof key !== 'string') fail(`the state dict has a key that is not a string (${String(key)})`);

@@ -51,7 +51,8 @@ export class ZipArchive {
       if (size !== compressedSize) this.fail(`member ${name} is stored but declares two sizes`);
       return data;
     }
-    if (entry.method !== 8) this.fail(`member ${name} uses compression method ${entry.method} (only stored and deflate are read)`);
+    if (entry.method !== 8)
+      this.fail(`member ${name} uses compression method ${entry.method} (only stored and deflate are read)`);
     return inflateBounded(data, size, (problem) => this.fail(`member ${name} ${problem}`));
   }
 }
@@ -177,7 +178,8 @@ function readCentralDirectory(bytes: Uint8Array, fail: (problem: string) => neve
       ['size', size],
       ['compressed size', compressedSize],
     ] as const) {
-      if (value > MAX_DECLARED_BYTES) fail(`member ${name} declares a ${what} of ${value} bytes, over the 4 GiB limit`);
+      if (value > MAX_DECLARED_BYTES)
+        fail(`member ${name} declares a ${what} of ${value} bytes, over the 4 GiB limit`);
     }
     inside(localOffset, 30, `the local header of member ${name}`);
     if (u32(localOffset) !== LOCAL) fail(`member ${name} has a bad local header`);
