@@ -5,6 +5,7 @@
  * kB (weights stay outside, as external data), and the worker bundle stays small.
  * Pure: no DOM, no Node.
  */
+import { encodeUtf8 } from './text';
 
 /** Growable byte buffer with protobuf's encodings. */
 class ProtoWriter {
@@ -52,7 +53,7 @@ class ProtoWriter {
   }
 
   string(field: number, value: string): this {
-    return this.bytes(field, new TextEncoder().encode(value));
+    return this.bytes(field, encodeUtf8(value));
   }
 
   message(field: number, build: (writer: ProtoWriter) => void): this {

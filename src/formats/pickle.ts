@@ -8,6 +8,7 @@
  * name before anything is built. The machine has no jumps or loops, so reading is one pass over
  * the bytes (linear time, no recursion). Pure: no DOM, no Node.
  */
+import { decodeUtf8 } from './text';
 import { CheckpointError } from './tensor';
 
 /** A function the pickle may call (REDUCE), or a value it may name (GLOBAL), allowed by name. */
@@ -106,7 +107,6 @@ const isKey = (value: unknown) => value === null || ['string', 'number', 'boolea
 
 export function unpickle(bytes: Uint8Array, fileName: string, options: UnpickleOptions): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = new TextDecoder('utf-8', { fatal: true });
   let pos = 0;
   let opcodeAt = 0;
   let stack: unknown[] = [];
@@ -133,7 +133,7 @@ export function unpickle(bytes: Uint8Array, fileName: string, options: UnpickleO
   const utf8 = (length: number) => {
     need(length);
     try {
-      return text.decode(bytes.subarray(pos, (pos += length)));
+      return decodeUtf8(bytes.subarray(pos, (pos += length)));
     } catch {
       return fail('a string is not valid UTF-8');
     }

@@ -5,6 +5,7 @@
  * must stay views into the file (a 1.3 GB checkpoint is not copied). Every number in the header
  * is checked against the file before use. Pure: no DOM, no Node.
  */
+import { decodeUtf8 } from './text';
 import {
   BYTES_PER_VALUE,
   CheckpointError,
@@ -39,7 +40,7 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerBytes)));
+    header = JSON.parse(decodeUtf8(bytes.subarray(8, 8 + headerBytes)));
   } catch (error) {
     fail(`the header is not valid JSON (${(error as Error).message})`);
   }

@@ -10,6 +10,7 @@
  * soon as they grow past their declared size, so a zip bomb costs at most that size.
  * Pure: no DOM, no Node.
  */
+import { decodeUtf8 } from './text';
 import { Inflate } from 'fflate';
 import { CheckpointError, MAX_DECLARED_BYTES } from './tensor';
 
@@ -151,7 +152,7 @@ function readCentralDirectory(bytes: Uint8Array, fail: (problem: string) => neve
     const commentLength = u16(at + 32);
     let localOffset = u32(at + 42);
     inside(at + 46, nameLength + extraLength + commentLength, `central record ${index}`);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const name = decodeUtf8(bytes.subarray(at + 46, at + 46 + nameLength));
     if (flags & 1) fail(`member ${name} is encrypted`);
     // zip64: the sizes and offset that do not fit 32 bits follow, in this order, in extra field 1.
     let extra = at + 46 + nameLength;
