@@ -5,7 +5,6 @@
  * The pickle may call only `_rebuild_tensor_v2`, `_rebuild_parameter` and `OrderedDict`, and
  * name only the float storage types (pickle.ts refuses everything else). Pure: no DOM, no Node.
  */
-import { decodeUtf8 } from './text';
 import { PickleGlobal, unpickle } from './pickle';
 import { BYTES_PER_VALUE, CheckpointError, elementCount, type RawTensor, type TensorDtype } from './tensor';
 import { ZipArchive } from './zip';
@@ -94,7 +93,7 @@ export function readTorchCheckpoint(bytes: Uint8Array, fileName: string): Map<st
   if (!pickleEntry) return fail('is a zip archive but not a PyTorch checkpoint (no NAME/data.pkl inside)');
   const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
   const byteOrder = archive.entries.get(`${prefix}byteorder`);
-  if (byteOrder && decodeUtf8(archive.read(byteOrder)) !== 'little') {
+  if (byteOrder && String.fromCharCode(...archive.read(byteOrder).subarray(0, 8)) !== 'little') {
     fail('was saved on a big-endian machine; only little-endian checkpoints are read');
   }
   const storages = new Map<string, Storage>();

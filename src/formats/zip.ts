@@ -152,7 +152,12 @@ function readCentralDirectory(bytes: Uint8Array, fail: (problem: string) => neve
     const commentLength = u16(at + 32);
     let localOffset = u32(at + 42);
     inside(at + 46, nameLength + extraLength + commentLength, `central record ${index}`);
-    const name = decodeUtf8(bytes.subarray(at + 46, at + 46 + nameLength));
+    let name = '';
+    try {
+      name = decodeUtf8(bytes.subarray(at + 46, at + 46 + nameLength));
+    } catch {
+      fail(`central record ${index} has a name that is not UTF-8`);
+    }
     if (flags & 1) fail(`member ${name} is encrypted`);
     // zip64: the sizes and offset that do not fit 32 bits follow, in this order, in extra field 1.
     let extra = at + 46 + nameLength;

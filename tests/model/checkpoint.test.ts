@@ -36,7 +36,12 @@ async function run(model: Awaited<ReturnType<typeof readNodeModel>>): Promise<Ma
 const cases = [
   { weights: 'hf/model.safetensors', config: 'hf/config.json', exported: 'hf-safetensors', format: 'hf' },
   { weights: 'hf/pytorch_model.bin', config: 'hf/config.json', exported: 'hf-bin', format: 'hf' },
-  { weights: 'official/checkpoint.pth', config: 'official/config.json', exported: 'official', format: 'meta' },
+  {
+    weights: 'official/checkpoint.pth',
+    config: 'official/config.json',
+    exported: 'official',
+    format: 'meta',
+  },
 ];
 
 describe.each(cases)('the TypeScript loader on $weights', ({ weights, config, exported, format }) => {
