@@ -12,6 +12,7 @@ import { MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 import type { Backend, Envelope, WorkerReply, WorkerRequest } from './protocol';
 import { syntheticPhoto, timeReconstructions } from './workload';
+import { errorText } from '../shared/errorText';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Envelope<WorkerRequest>>) => void) | null;
@@ -78,10 +79,6 @@ scope.onmessage = (event) => {
   const { id, ...request } = event.data;
   handle(request).then(
     ([reply, transfer]) => scope.postMessage({ ...reply, id }, transfer),
-    (error: unknown) =>
-      scope.postMessage(
-        { type: 'error', message: error instanceof Error ? error.message : String(error), id },
-        [],
-      ),
+    (error: unknown) => scope.postMessage({ type: 'error', message: errorText(error), id }, []),
   );
 };

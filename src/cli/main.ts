@@ -12,6 +12,7 @@ import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from 
 import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
+import { errorText } from '../shared/errorText';
 
 const EVAL_USAGE =
   'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';
@@ -74,6 +75,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`error: ${errorText(error)}`);
   process.exit(1);
 });

@@ -8,27 +8,15 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { MODEL_FORMAT, parseModelConfig, patchDim, type ModelConfig } from '../mae/config';
-import type { Masking } from '../mae/masking';
-import { gatherRows } from '../mae/patches';
+import { MODEL_FORMAT, parseModelConfig, type ModelConfig } from '../mae/config';
 import { isCheckpointFileName, loadCheckpointModel } from '../runtime/checkpointModel';
 import { MaeRunner, type MaeModelBytes } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
-export { prepareImage } from '../mae/pipeline';
-
-export interface Reconstruction {
-  /** `[K+1, D]` encoder output, row 0 = cls. */
-  latent: Float32Array;
-  /** `[N, P*P*3]` decoder output in patch order. */
-  pred: Float32Array;
-  encoderMs: number;
-  decoderMs: number;
-}
-
 export interface NodeModel {
   config: ModelConfig;
-  reconstruct(patches: Float32Array, masking: Masking): Promise<Reconstruction>;
+  /** Give it to `reconstruct` (src/runtime/reconstruct.ts), the page's own pass. */
+  runner: MaeRunner;
   release(): Promise<void>;
 }
 
@@ -71,18 +59,5 @@ export async function readNodeModel(path: string): Promise<{ config: ModelConfig
 export async function loadNodeModel(path: string, threads = 0): Promise<NodeModel> {
   const { config, bytes } = await readNodeModel(path);
   const runner = await MaeRunner.create(ort, bytes, config, { intraOpNumThreads: threads });
-  const dim = patchDim(config);
-  return {
-    config,
-    async reconstruct(patches, masking) {
-      const visiblePatches = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
-      const { latent, pred, encoderMs, decoderMs } = await runner.run({
-        visiblePatches,
-        idsKeep: masking.idsKeep,
-        idsRestore: masking.idsRestore,
-      });
-      return { latent, pred, encoderMs, decoderMs };
-    },
-    release: () => runner.dispose(),
-  };
+  return { config, runner, release: () => runner.dispose() };
 }

@@ -46,9 +46,12 @@ function fakeResult(visiblePatches: number): Reconstruction {
     mask: new Uint8Array(4),
     visiblePatches,
     numPatches: 4,
+    maskedMse: 650,
     maskedPsnr: 20,
+    maskMs: 0.5,
     encoderMs: 1,
     decoderMs: 1,
+    postMs: 0.5,
     totalMs: 3,
   };
 }
@@ -57,7 +60,13 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** A plain reconstruction request at `ratio` with the mask from `seed`. */
 function randomInput(ratio: number, seed: number): ReconstructInput {
-  return { image, mask: { mode: 'random', ratio, seed }, intermediates: false, normPixStatistics: 'patch' };
+  return {
+    image,
+    imageVersion: 1,
+    mask: { mode: 'random', ratio, seed },
+    intermediates: false,
+    normPixStatistics: 'patch',
+  };
 }
 
 describe('InferenceClient', () => {

@@ -88,6 +88,7 @@ function plainRequest(id: number, image: RgbImage, ratio: number, seed: number):
   return {
     type: 'reconstruct',
     id,
+    imageVersion: 1,
     image,
     mask: { mode: 'random', ratio, seed },
     intermediates: false,
@@ -240,14 +241,14 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
   it('a painted mask with the fixture kept patches reproduces r75 pred, with consistent intermediates', async () => {
     const { config, handle } = await fixtureHandler();
     const mask = referenceArray('r75_mask.npy'); // [1, N], 1 = removed
-    const kept = Uint8Array.from(mask, (removed) => (removed ? 0 : 1));
     const image = resizeShorterSideAndCenterCrop(referenceImageRgba(), config.imageSize); // already that size
     const run = async (intermediates: boolean) => {
       const reply = await handle({
         type: 'reconstruct',
         id: 1,
+        imageVersion: 1,
         image,
-        mask: { mode: 'painted', kept },
+        mask: { mode: 'painted', mask: Uint8Array.from(mask) },
         intermediates,
         normPixStatistics: 'patch',
       });

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluate, type ImageScore } from '../../src/cli/eval';
 import { readImage } from '../../src/cli/images';
-import { loadNodeModel, prepareImage } from '../../src/cli/model';
-import { randomMasking } from '../../src/mae/masking';
+import { loadNodeModel } from '../../src/cli/model';
+import { prepareImage } from '../../src/mae/pipeline';
+import { reconstruct } from '../../src/runtime/reconstruct';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const bundled = join(repoRoot, 'models/mae-small');
@@ -41,11 +42,11 @@ describe.skipIf(!existsSync(join(bundled, 'config.json')))('quantised bundled mo
     it('predicts what fp32 predicts, within a stated relative RMS', async () => {
       const [reference, quantised] = await Promise.all([loadNodeModel(bundled, 1), loadNodeModel(folder, 1)]);
       const image = await readImage(join(samples, 'python3-skimage-astronaut.jpg'));
-      const { patches } = prepareImage(image, reference.config);
-      const masking = randomMasking(reference.config.numPatches, 0.75, 3);
+      const prepared = prepareImage(image, reference.config);
+      const options = { mask: { mode: 'random', ratio: 0.75, seed: 3 }, tensors: true } as const;
       const [a, b] = [
-        await reference.reconstruct(patches, masking),
-        await quantised.reconstruct(patches, masking),
+        (await reconstruct(reference.runner, reference.config, prepared, options)).tensors!,
+        (await reconstruct(quantised.runner, quantised.config, prepared, options)).tensors!,
       ];
       let error = 0;
       let energy = 0;

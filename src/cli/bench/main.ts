@@ -30,7 +30,7 @@ import { lenKeep } from '../../mae/masking';
 import { evaluate } from '../eval';
 import { readNodeModel } from '../model';
 import { CHROMIUM } from '../chromium';
-import { VIEWS_PAINTED_MARK } from '../../ui/marks';
+import { VIEWS_PAINTED_MARK } from '../../shared/marks';
 import { BenchBrowser } from './browser';
 import {
   PYTHON,
@@ -51,6 +51,7 @@ import {
   type RuntimeRun,
   type SliderReport,
 } from './report';
+import { errorText } from '../../shared/errorText';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);
@@ -213,10 +214,6 @@ async function graphBytes(folder: string, config: ModelConfig): Promise<number> 
   return (await size(config.files.encoder)) + (await size(config.files.decoder));
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const gflopPerS = (flops: number, ms: number) => Number((flops / (ms / 1000) / 1e9).toFixed(2));
 
 /** Masked-patch PSNR of a trained model and of its quantised copy on the sample photos, same masks. */
@@ -317,8 +314,9 @@ async function benchNative(
     try {
       await withNodeRunner(loaded, allThreads, 'full', async (runner) => {
         const fetchOnly = summarize(await timeReconstructions(runner, config, decoded, loop));
-        const extras = { attentions: true, predPerLayer: true };
-        const fetchAll = summarize(await timeReconstructions(runner, config, decoded, { ...loop, extras }));
+        const fetchAll = summarize(
+          await timeReconstructions(runner, config, decoded, { ...loop, intermediates: true }),
+        );
         report.extra_outputs = {
           threads: allThreads,
           lean_ms: leanAllThreadsMs!,

@@ -5,8 +5,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../../tests/helpers/fixtureModel';
 import { attentionRow } from '../../mae/inspect';
 import { lenKeep, maskFromKeptPatches } from '../../mae/masking';
-import { InferenceClient, type ReconstructInput, type WorkerPort } from '../../runtime/inferenceClient';
-import type { WorkerReply, WorkerRequest } from '../../runtime/protocol';
+import { InferenceClient, type WorkerPort } from '../../runtime/inferenceClient';
+import type { ReconstructRequest, WorkerReply, WorkerRequest } from '../../runtime/protocol';
 import { singleModelServices } from '../../../tests/helpers/appServices';
 import { App } from '../App';
 import { formatPsnr } from '../format';
@@ -23,7 +23,7 @@ afterEach(cleanup);
 async function fixtureServices(normPixLoss = false) {
   const fixture = await fixtureHandler({ normPixLoss });
   const { config } = fixture;
-  const inputs: ReconstructInput[] = [];
+  const inputs: ReconstructRequest[] = [];
   const listeners: ((event: MessageEvent<WorkerReply>) => void)[] = [];
   const port: WorkerPort = {
     postMessage(message: WorkerRequest) {
