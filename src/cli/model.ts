@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { MODEL_FORMAT, parseModelConfig, type ModelConfig } from '../mae/config';
-import { isCheckpointFileName, loadCheckpointModel } from '../runtime/checkpointModel';
+import { HF_WEIGHT_FILES, isCheckpointFileName, loadCheckpointModel } from '../runtime/checkpointModel';
 import { MaeRunner, type MaeModelBytes } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
@@ -19,9 +19,6 @@ export interface NodeModel {
   runner: MaeRunner;
   release(): Promise<void>;
 }
-
-/** Hugging Face's file names, in the order the page and the CLI prefer them. */
-export const HF_WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'];
 
 /** The config and graphs of what `--model PATH` names, as MaeRunner.create takes them. */
 export async function readNodeModel(path: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {

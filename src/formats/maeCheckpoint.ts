@@ -34,7 +34,7 @@ function isRecord(value: unknown): value is Json {
 }
 
 /** The architecture fields of a config; Hugging Face's and Meta's sidecar spell them differently. */
-interface Geometry {
+export interface Geometry {
   imageSize: number;
   patchSize: number;
   encoder: TransformerConfig;
@@ -268,6 +268,13 @@ function expectedShapes(geometry: Geometry): Map<string, number[]> {
   norm('decoder_norm', decoder.embedDim);
   linear('decoder_pred', P * P * 3, decoder.embedDim);
   return shapes;
+}
+
+/** Parameters of a ViT-MAE of this geometry (the fixed position tables included, as checkpoints store them). */
+export function parameterCount(geometry: Geometry): number {
+  let count = 0;
+  for (const shape of expectedShapes(geometry).values()) count += elementCount(shape);
+  return count;
 }
 
 function checkTensors(tensors: MaeTensors, geometry: Geometry, fileName: string): void {
