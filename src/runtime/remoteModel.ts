@@ -193,7 +193,7 @@ async function keep(
   try {
     for (const { url, body } of entries) {
       // Response copies the bytes: the weights' own buffer can go on to the worker afterwards.
-      await cache.put(url, new Response(body, { headers: { 'Content-Type': 'application/octet-stream' } }));
+      await cache.put(url, new Response(body as BodyInit, { headers: { 'Content-Type': 'application/octet-stream' } }));
     }
   } catch {
     await Promise.all(entries.map(({ url }) => cache.delete(url)));
