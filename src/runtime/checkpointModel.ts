@@ -66,9 +66,14 @@ function readCheckpoint(files: CheckpointFiles): MaeCheckpoint {
   });
 }
 
-/** Reads and checks a checkpoint without building anything: its config, for the page to show. */
+/**
+ * Reads and checks a checkpoint without building anything, and refuses one too large for the
+ * page's WebAssembly memory: its config, for the page to show.
+ */
 export function inspectCheckpoint(files: CheckpointFiles): ModelConfig {
-  return readCheckpoint(files).config;
+  const checkpoint = readCheckpoint(files);
+  checkWasmSize(checkpoint.parameters, files.weights.name);
+  return checkpoint.config;
 }
 
 /**

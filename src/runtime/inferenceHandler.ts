@@ -53,7 +53,9 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
     return image.prepared;
   }
 
-  async function load(request: Pick<LoadRequest, 'config' | 'model' | 'executionProvider'>): Promise<BackendInfo> {
+  async function load(
+    request: Pick<LoadRequest, 'config' | 'model' | 'executionProvider'>,
+  ): Promise<BackendInfo> {
     // The previous model's sessions go first: two models need not fit in memory at once.
     const previous = model;
     model = null;
@@ -95,7 +97,11 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
           // sessions copy those in keeps the peak near 2x the weights instead of 3x.
           request.checkpoint.weights.bytes = new Uint8Array(0);
           const { executionProvider } = request;
-          return { status: 'loaded', id: request.id, backend: await load({ config, model: bytes, executionProvider }) };
+          return {
+            status: 'loaded',
+            id: request.id,
+            backend: await load({ config, model: bytes, executionProvider }),
+          };
         }
         case 'reconstruct': {
           if (!model) throw new Error('No model is loaded yet.');

@@ -8,12 +8,7 @@
  */
 import { MODEL_FORMAT, type ModelConfig } from '../mae/config';
 import { parameterCount, parseHfConfig } from '../formats/maeCheckpoint';
-import {
-  checkWasmSize,
-  HF_WEIGHT_FILES,
-  inspectCheckpoint,
-  type CheckpointFiles,
-} from './checkpointModel';
+import { checkWasmSize, HF_WEIGHT_FILES, inspectCheckpoint, type CheckpointFiles } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
 import {
   fetchModelBytes,
@@ -28,8 +23,7 @@ import {
 } from './modelFiles';
 
 export type RemoteModel = (
-  | { config: ModelConfig; bytes: MaeModelBytes }
-  | { config: ModelConfig; checkpoint: CheckpointFiles }
+  { config: ModelConfig; bytes: MaeModelBytes } | { config: ModelConfig; checkpoint: CheckpointFiles }
 ) & {
   /** Said beside the model picker: e.g. that the model could not be cached. */
   notice?: string;
@@ -60,7 +54,8 @@ function parseJson(text: string, url: string): Record<string, unknown> {
   if (/^\s*</.test(text)) parseConfigText(text, url);
   try {
     const json = JSON.parse(text) as unknown;
-    if (typeof json === 'object' && json !== null && !Array.isArray(json)) return json as Record<string, unknown>;
+    if (typeof json === 'object' && json !== null && !Array.isArray(json))
+      return json as Record<string, unknown>;
   } catch (error) {
     throw new ModelFileError(`${url} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
@@ -106,7 +101,10 @@ async function cachedWeights(cache: Cache | null, configUrl: string): Promise<st
 }
 
 /** Size and cache state, from config.json: what the confirmation shows before any download. */
-export async function describeRemoteModel(configUrl: string, fetchImpl: typeof fetch = fetch): Promise<RemoteModelInfo> {
+export async function describeRemoteModel(
+  configUrl: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<RemoteModelInfo> {
   const cache = await openCache();
   const host = new URL(configUrl).host;
   const cachedConfig = await cachedText(cache, configUrl);
@@ -147,7 +145,8 @@ async function fetchWeights(
   for (const name of HF_WEIGHT_FILES) {
     const url = new URL(name, configUrl).href;
     const hit = await cache?.match(url);
-    if (hit) return { name, bytes: new Uint8Array(await readWithProgress(hit, null, report)), fromCache: true };
+    if (hit)
+      return { name, bytes: new Uint8Array(await readWithProgress(hit, null, report)), fromCache: true };
   }
   for (const name of HF_WEIGHT_FILES) {
     const url = new URL(name, configUrl).href;
@@ -183,8 +182,12 @@ async function keep(
   cache: Cache | null,
   entries: { url: string; body: Uint8Array | string }[],
 ): Promise<string | undefined> {
-  if (!cache) return 'This browser gives the page no Cache API here: the model will be downloaded again next time.';
-  const total = entries.reduce((sum, { body }) => sum + (typeof body === 'string' ? body.length : body.byteLength), 0);
+  if (!cache)
+    return 'This browser gives the page no Cache API here: the model will be downloaded again next time.';
+  const total = entries.reduce(
+    (sum, { body }) => sum + (typeof body === 'string' ? body.length : body.byteLength),
+    0,
+  );
   const room = await storageRoom();
   const refused = (free: number | null) =>
     `Running without caching: ${free === null ? 'the browser refused to store it' : `the browser lets this page store ${megabytes(Math.max(0, free))} more`}, and the ` +
@@ -193,7 +196,10 @@ async function keep(
   try {
     for (const { url, body } of entries) {
       // Response copies the bytes: the weights' own buffer can go on to the worker afterwards.
-      await cache.put(url, new Response(body as BodyInit, { headers: { 'Content-Type': 'application/octet-stream' } }));
+      await cache.put(
+        url,
+        new Response(body as BodyInit, { headers: { 'Content-Type': 'application/octet-stream' } }),
+      );
     }
   } catch {
     await Promise.all(entries.map(({ url }) => cache.delete(url)));
@@ -212,7 +218,10 @@ export async function fetchRemoteModel(
   const text = (await cachedText(cache, configUrl)) ?? (await (await fetchOk(configUrl, fetchImpl)).text());
   const kind = classify(text, configUrl);
   if (kind.kind === 'export') {
-    return { config: kind.config, bytes: await fetchModelBytes(configUrl, kind.config, onProgress, fetchImpl) };
+    return {
+      config: kind.config,
+      bytes: await fetchModelBytes(configUrl, kind.config, onProgress, fetchImpl),
+    };
   }
   const expected = downloadBytes(kind, configUrl);
   const weights = await fetchWeights(configUrl, expected, cache, onProgress, fetchImpl);

@@ -1,5 +1,6 @@
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
+import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { ErrorAlert } from './components/ErrorAlert';
 import { ImageInputs } from './components/ImageInputs';
 import { ImagePicker } from './components/ImagePicker';
@@ -45,6 +46,7 @@ export function App() {
       </header>
 
       <ErrorAlert />
+      <ConfirmModelDialog />
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">

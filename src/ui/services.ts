@@ -1,8 +1,16 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
+import { inspectCheckpoint, isCheckpointFileName, type CheckpointFiles } from '../runtime/checkpointModel';
+import {
+  fetchModelBytes,
+  fetchModelConfig,
+  ModelFileError,
+  readLocalModel,
+  type ByteProgress,
+} from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
+import { describeRemoteModel, fetchRemoteModel } from '../runtime/remoteModel';
 import { sampleUrl } from './samples';
 import type { AppServices, LoadedModel } from './store';
 
@@ -12,13 +20,39 @@ async function fetchOk(url: string): Promise<Response> {
   return response;
 }
 
-async function fetchModelFromUrl(
+async function fetchBundledModel(
   configUrl: string,
   onProgress: (progress: ByteProgress) => void,
 ): Promise<LoadedModel> {
   const config = await fetchModelConfig(configUrl);
   const bytes = await fetchModelBytes(configUrl, config, onProgress);
   return { config, bytes };
+}
+
+/**
+ * "Load your own": a checkpoint (.pth, .bin, .safetensors) with its config.json when it has
+ * one, checked here so that a bad file leaves the running model alone; else an export folder.
+ */
+async function readLocalFiles(files: File[]): Promise<LoadedModel> {
+  const weights = files.find((file) => isCheckpointFileName(file.name));
+  if (!weights) return readLocalModel(files);
+  const configFile = files.find((file) => file.name.endsWith('.json'));
+  let configJson: unknown;
+  if (configFile) {
+    try {
+      configJson = JSON.parse(await configFile.text());
+    } catch (error) {
+      throw new ModelFileError(`${configFile.name} is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  const checkpoint: CheckpointFiles = {
+    weights: { name: weights.name, bytes: new Uint8Array(await weights.arrayBuffer()) },
+    configJson,
+    name: weights.name,
+  };
+  return { config: inspectCheckpoint(checkpoint), checkpoint };
 }
 
 export function createBrowserServices(client: InferenceClient): AppServices {
@@ -29,12 +63,15 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return parseModelIndex(await response.json());
     },
     fetchModel(entry, onProgress) {
-      return fetchModelFromUrl(`${base}${entry.config}`, onProgress);
+      return fetchBundledModel(`${base}${entry.config}`, onProgress);
     },
-    fetchModelFromUrl,
-    readLocalModel,
-    startModel({ config, bytes }, executionProvider) {
-      return client.load(config, bytes, executionProvider);
+    fetchModelFromUrl: fetchRemoteModel,
+    describeRemoteModel,
+    readLocalModel: readLocalFiles,
+    startModel(model, executionProvider) {
+      return 'checkpoint' in model
+        ? client.loadCheckpoint(model.checkpoint, executionProvider)
+        : client.load(model.config, model.bytes, executionProvider);
     },
     reconstruct(input) {
       return client.reconstruct(input);

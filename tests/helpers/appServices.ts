@@ -8,7 +8,12 @@ import type { AppServices } from '../../src/ui/store';
 
 export type ModelServices = Pick<
   AppServices,
-  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel'
+  | 'loadModelIndex'
+  | 'fetchModel'
+  | 'fetchModelFromUrl'
+  | 'describeRemoteModel'
+  | 'readLocalModel'
+  | 'startModel'
 >;
 
 export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
@@ -30,6 +35,9 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
     }),
     fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
     fetchModelFromUrl: async () => {
+      throw new Error('not used');
+    },
+    describeRemoteModel: async () => {
       throw new Error('not used');
     },
     readLocalModel: async () => {

@@ -25,6 +25,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
       config: null,
       image: null,
       error: null,
+      modelNotice: null,
     });
     let loaded: LoadedModel;
     try {
@@ -48,6 +49,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
         backend: started,
         modelStatus: 'ready',
         modelVersion: state.modelVersion + 1,
+        modelNotice: loaded.notice ?? null,
         progress: null,
         image: state.decoded && resizeShorterSideAndCenterCrop(state.decoded, loaded.config.imageSize),
         // A painted mask survives a model change only when the patch grid is the same.
@@ -84,6 +86,8 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     backend: null,
     executionProvider: 'auto',
     modelVersion: 0,
+    pendingModel: null,
+    modelNotice: null,
 
     async start(url) {
       set({
@@ -104,8 +108,17 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
         return;
       }
       set({ models: index.models });
-      if (url.model !== undefined && modelConfigUrl(url.model) !== null) {
-        await get().loadModelFromUrl(url.model);
+      const linked = url.model === undefined ? null : modelConfigUrl(url.model);
+      if (url.model !== undefined && linked !== null) {
+        // A link must not start a large download by itself: cached models load, others wait
+        // for the confirmation while a bundled model runs.
+        try {
+          const info = await services.describeRemoteModel(linked);
+          if (info.cached) await get().loadModelFromUrl(url.model);
+          else set({ pendingModel: { spec: url.model, host: info.host, bytes: info.bytes } });
+        } catch (error) {
+          set({ error: `Could not load the model: ${errorText(error)}` });
+        }
       }
       if (get().modelStatus !== 'ready') {
         // No model from another origin, or it failed: a bundled one keeps the page working, and
@@ -148,6 +161,16 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
       return switchModel({ kind: 'url', spec: spec.trim() }, (signal) =>
         services.fetchModelFromUrl(configUrl, progressOf(signal)),
       );
+    },
+
+    confirmPendingModel() {
+      const pending = get().pendingModel;
+      set({ pendingModel: null });
+      return pending ? get().loadModelFromUrl(pending.spec) : Promise.resolve();
+    },
+
+    dismissPendingModel() {
+      set({ pendingModel: null });
     },
   };
 };
