@@ -110,3 +110,8 @@ export async function visibleTokens(page: Page): Promise<number> {
   if (!match) throw new Error('no K in the statistics');
   return Number(match[1]);
 }
+
+/** The text of the page's alert region; empty while no error is shown (it is then hidden). */
+export async function alertText(page: Page): Promise<string> {
+  return (await page.locator('[role="alert"]').textContent()) ?? '';
+}

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, sep } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist, freePort, launchChromium, root, viewsReady } from './harness';
+import { alertText, buildDist, freePort, launchChromium, root, viewsReady } from './harness';
 
 const dist = join(root, 'dist');
 const SUB_PATH = '/mae-lens/';
@@ -161,10 +161,6 @@ function threadsOf(text: string): number {
   return Number(match[1]);
 }
 
-async function alertText(page: Page): Promise<string> {
-  return (await page.locator('[role="alert"]').textContent()) ?? '';
-}
-
 describe('the built page on a static host', () => {
   it('with the shipped _headers under a sub-path: isolated, multithreaded, CSP-clean', async () => {
     const { context, page, errors, requests } = await open(`${withHeaders}${SUB_PATH}`);
@@ -209,12 +205,15 @@ describe('a model from another origin', () => {
     const { context, page, errors, requests } = await open(
       `${withoutHeaders}${SUB_PATH}?model=${encodeURIComponent(configUrl)}`,
     );
+    // A link starts no download by itself: the page asks, naming the host.
+    const dialog = page.getByRole('dialog', { name: `Load a model from ${new URL(modelOrigin).host}?` });
+    await dialog.getByRole('button', { name: 'Load model' }).click();
+    const name = JSON.parse(bundledConfigText).name as string;
+    await page.getByRole('option', { name: `${name} (from URL)` }).waitFor({ state: 'attached' });
     await viewsReady(page);
     // Isolated by coi-sw.js, so COEP require-corp applies to the model's responses too.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await alertText(page)).toBe('');
-    const name = JSON.parse(bundledConfigText).name as string;
-    await page.getByRole('option', { name: `${name} (from URL)` }).waitFor({ state: 'attached' });
     expect(
       requests.filter((url) => url.startsWith(modelOrigin) && url.endsWith('.onnx')).length,
     ).toBeGreaterThan(0);
