@@ -7,12 +7,13 @@ import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?ur
 import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { parseModelConfig, type ModelConfig } from '../mae/config';
+
+import { type ModelConfig, parseModelConfig } from '../mae/config';
 import { MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
+import { errorText } from '../shared/errorText';
 import type { Backend, Envelope, WorkerReply, WorkerRequest } from './protocol';
 import { syntheticPhoto, timeReconstructions } from './workload';
-import { errorText } from '../shared/errorText';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Envelope<WorkerRequest>>) => void) | null;

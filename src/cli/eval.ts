@@ -6,7 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { meanColorFill, interpolationFill, maskedMetrics } from '../mae/metrics';
+
+import { interpolationFill, maskedMetrics, meanColorFill } from '../mae/metrics';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
 import { IMAGE_EXTENSIONS, readImage } from './images';

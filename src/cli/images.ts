@@ -1,8 +1,10 @@
 /** Image files for the Node tools: decode PNG/JPEG with pure-JS codecs, write PNG. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+
 import type { Image8 } from '../mae/image';
 import { errorText } from '../shared/errorText';
 

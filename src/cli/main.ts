@@ -8,11 +8,12 @@
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
  */
 import { parseArgs } from 'node:util';
+
+import { errorText } from '../shared/errorText';
 import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
 import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
-import { errorText } from '../shared/errorText';
 
 const EVAL_USAGE =
   'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';

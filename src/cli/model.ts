@@ -7,10 +7,12 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
 import ort from 'onnxruntime-node';
-import { MODEL_FORMAT, parseModelConfig, type ModelConfig } from '../mae/config';
+
+import { MODEL_FORMAT, type ModelConfig, parseModelConfig } from '../mae/config';
 import { HF_WEIGHT_FILES, isCheckpointFileName, loadCheckpointModel } from '../runtime/checkpointModel';
-import { MaeRunner, type MaeModelBytes } from '../runtime/maeRunner';
+import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
 export interface NodeModel {

@@ -6,16 +6,17 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { patchDim } from '../mae/config';
 import { composeFigure } from '../mae/figure';
 import type { MaskSpec } from '../mae/maskModes';
 import { parseNpy, writeNpy } from '../mae/npy';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
-import { DEFAULT_MODEL, UsageError, parseRatio, parseSeed } from './args';
+import { errorText } from '../shared/errorText';
+import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
 import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
 import { loadNodeModel, type NodeModel } from './model';
-import { errorText } from '../shared/errorText';
 
 export const DEFAULT_MASK_RATIO = 0.75;
 export const DEFAULT_SEED = 0;

@@ -8,9 +8,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import ort from 'onnxruntime-node';
+
 import { parseModelConfig } from '../mae/config';
-import { parseNpy, type NpyArray } from '../mae/npy';
+import { type NpyArray, parseNpy } from '../mae/npy';
 import { errorText } from '../shared/errorText';
 
 async function readNpy(folder: string, name: string): Promise<NpyArray> {

@@ -3,8 +3,10 @@
  * inferred, and every missing, unknown or misshapen tensor refused by name.
  */
 import { readFileSync } from 'node:fs';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { referenceDir } from '../../tests/helpers/fixture';
 import { parseHfConfig, readMaeCheckpoint } from './maeCheckpoint';
 import { readSafetensors } from './safetensors';

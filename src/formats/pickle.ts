@@ -8,8 +8,8 @@
  * name before anything is built. The machine has no jumps or loops, so reading is one pass over
  * the bytes (linear time, no recursion). Pure: no DOM, no Node.
  */
-import { decodeUtf8 } from './text';
 import { CheckpointError } from './tensor';
+import { decodeUtf8 } from './text';
 
 /** A function the pickle may call (REDUCE), or a value it may name (GLOBAL), allowed by name. */
 export class PickleGlobal {

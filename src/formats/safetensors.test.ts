@@ -1,7 +1,9 @@
 /** safetensors: round trip, and every malformed file refused with a message naming it. */
 import { readFileSync } from 'node:fs';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { writeSafetensors } from '../../tests/helpers/checkpointBytes';
 import { referenceDir } from '../../tests/helpers/fixture';
 import { readSafetensors } from './safetensors';

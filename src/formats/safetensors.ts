@@ -5,15 +5,15 @@
  * must stay views into the file (a 1.3 GB checkpoint is not copied). Every number in the header
  * is checked against the file before use. Pure: no DOM, no Node.
  */
-import { decodeUtf8 } from './text';
 import {
   BYTES_PER_VALUE,
   CheckpointError,
   elementCount,
-  TENSOR_DTYPES,
   type RawTensor,
+  TENSOR_DTYPES,
   type TensorDtype,
 } from './tensor';
+import { decodeUtf8 } from './text';
 
 /** Headers of real checkpoints are tens of kB; the format itself caps them at 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;

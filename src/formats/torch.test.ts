@@ -3,15 +3,17 @@
  * hostile and broken ones refused with a message naming the file and the problem.
  */
 import { readFileSync } from 'node:fs';
+
 import fc from 'fast-check';
 import { deflateSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+
 import {
   handMadeZip,
+  type PickledTensor,
   pk,
   stateDictPickle,
   torchZip,
-  type PickledTensor,
 } from '../../tests/helpers/checkpointBytes';
 import { referenceDir } from '../../tests/helpers/fixture';
 import { PickleGlobal, unpickle } from './pickle';

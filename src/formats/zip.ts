@@ -10,9 +10,10 @@
  * soon as they grow past their declared size, so a zip bomb costs at most that size.
  * Pure: no DOM, no Node.
  */
-import { decodeUtf8 } from './text';
 import { Inflate } from 'fflate';
+
 import { CheckpointError, MAX_DECLARED_BYTES } from './tensor';
+import { decodeUtf8 } from './text';
 
 export interface ZipEntry {
   name: string;

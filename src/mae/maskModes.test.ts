@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { lenKeep, randomMasking } from './masking';
 import {
   blockMasking,
   buildMasking,
   gridCellSize,
   gridMasking,
+  type MaskSpec,
   minBlockPatches,
   visibleCount,
-  type MaskSpec,
 } from './maskModes';
 
 function keptSet(mask: Uint8Array): number[] {

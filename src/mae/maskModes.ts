@@ -7,10 +7,10 @@
 import {
   lenKeep,
   maskFromKeptPatches,
-  mulberry32,
   maskFromNoise,
-  uniformNoise,
   type Masking,
+  mulberry32,
+  uniformNoise,
 } from './masking';
 
 export const MASK_MODES = ['random', 'block', 'grid', 'painted'] as const;

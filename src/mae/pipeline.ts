@@ -3,7 +3,7 @@
  * decoded image -> S x S RGB -> normalised patches. Done once per image: a mask change reuses it.
  */
 import type { ModelConfig } from './config';
-import { resizeShorterSideAndCenterCrop, type Image8, type RgbImage } from './image';
+import { type Image8, resizeShorterSideAndCenterCrop, type RgbImage } from './image';
 import { patchifyNormalized } from './patches';
 
 export interface PreparedImage {

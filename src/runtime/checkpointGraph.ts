@@ -14,18 +14,18 @@
  * caller drops the file before the sessions copy the weights in.
  * Pure: no DOM, no Node, no onnxruntime.
  */
-import { patchDim, type TransformerConfig } from '../mae/config';
 import type { MaeCheckpoint, MaeTensors } from '../formats/maeCheckpoint';
 import {
+  type AttributeValue,
   FLOAT,
   INT64,
-  writeOnnxModel,
-  type AttributeValue,
   type OnnxInitializer,
   type OnnxNode,
   type OnnxValue,
+  writeOnnxModel,
 } from '../formats/onnxProto';
 import { toFloat32 } from '../formats/tensor';
+import { patchDim, type TransformerConfig } from '../mae/config';
 import type { MaeModelBytes } from './maeRunner';
 
 export const ENCODER_WEIGHTS_PATH = 'encoder.weights';

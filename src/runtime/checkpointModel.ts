@@ -4,11 +4,11 @@
  * turned into the graphs MaeRunner runs. The page's worker and the CLI both call it.
  * Pure: no DOM, no Node, no onnxruntime.
  */
-import type { ModelConfig } from '../mae/config';
-import { readMaeCheckpoint, type MaeCheckpoint } from '../formats/maeCheckpoint';
+import { type MaeCheckpoint, readMaeCheckpoint } from '../formats/maeCheckpoint';
 import { readSafetensors } from '../formats/safetensors';
 import { CheckpointError } from '../formats/tensor';
 import { readTorchCheckpoint } from '../formats/torch';
+import type { ModelConfig } from '../mae/config';
 import { buildMaeModel } from './checkpointGraph';
 import type { MaeModelBytes } from './maeRunner';
 

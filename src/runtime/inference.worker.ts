@@ -7,11 +7,12 @@ import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?ur
 import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { createRequestHandler, type Backend } from './inferenceHandler';
+
+import { type Backend, createRequestHandler } from './inferenceHandler';
 import {
-  transferablesOf,
   type ExecutionProvider,
   type ExecutionProviderPreference,
+  transferablesOf,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol';

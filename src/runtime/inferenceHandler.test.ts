@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
+
 import { describe, expect, it, vi } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
+import { type ModelConfig, type ModelFile, parseModelConfig, patchDim } from '../mae/config';
 import { resizeShorterSideAndCenterCrop, type RgbImage } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
-import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels, predictionToPixels, reconstructionView } from '../mae/views';
-import { createRequestHandler, type Backend } from './inferenceHandler';
+import { type Backend, createRequestHandler } from './inferenceHandler';
 import { readModelBytes } from './modelBytes';
 import type { ExecutionProvider, ReconstructedReply, ReconstructRequest } from './protocol';
 

@@ -2,10 +2,11 @@
  * What the inference worker does with each request, free of worker globals so that tests can
  * drive it with onnxruntime-node or a fake. src/runtime/inference.worker.ts wires it to messages.
  */
-import type { ModelConfig } from '../mae/config';
-import { preparePixels, type PreparedImage } from '../mae/pipeline';
-import { errorText } from '../shared/errorText';
 import type { InferenceSession } from 'onnxruntime-web';
+
+import type { ModelConfig } from '../mae/config';
+import { type PreparedImage, preparePixels } from '../mae/pipeline';
+import { errorText } from '../shared/errorText';
 import { loadCheckpointModel } from './checkpointModel';
 import { MaeRunner, type OrtModuleLike } from './maeRunner';
 import {

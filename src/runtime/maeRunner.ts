@@ -4,7 +4,7 @@
  * InferenceSession / Tensor API, described structurally below so this file imports neither and
  * uses no DOM API.
  */
-import { patchDim, type ModelConfig } from '../mae/config';
+import { type ModelConfig, patchDim } from '../mae/config';
 
 /** The part of an ORT tensor the runner reads. */
 export interface OrtTensorLike {

@@ -11,6 +11,7 @@ import type { CheckpointFiles } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
 import type { Reconstruction } from './reconstruct';
 
+export type { MaeModelBytes } from './maeRunner';
 export type { Intermediates, Reconstruction } from './reconstruct';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';

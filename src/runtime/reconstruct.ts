@@ -7,10 +7,10 @@
  * The image-only work (resize, crop, normalise, patchify: `prepareImage`) happens once per image
  * before this; a mask change costs only what is below.
  */
-import { gridSize, patchDim, type ModelConfig } from '../mae/config';
+import { gridSize, type ModelConfig, patchDim } from '../mae/config';
 import { buildMasking, type MaskPlan, type MaskSpec } from '../mae/maskModes';
 import { maskedMetrics } from '../mae/metrics';
-import { predictionForDisplay, type NormPixStatistics } from '../mae/normPix';
+import { type NormPixStatistics, predictionForDisplay } from '../mae/normPix';
 import { gatherRows } from '../mae/patches';
 import type { PreparedImage } from '../mae/pipeline';
 import { composeViewsFromPixels, predictionToPixels, reconstructionView, type Views } from '../mae/views';

@@ -6,11 +6,12 @@
  * byte progress, are checked against the Hub's SHA-256 (`X-Linked-Etag`) where it gives one,
  * and are kept in the Cache API with their config.json, so a second visit needs no network.
  */
-import { MODEL_FORMAT, type ModelConfig } from '../mae/config';
 import { parameterCount, parseHfConfig } from '../formats/maeCheckpoint';
-import { checkWasmSize, HF_WEIGHT_FILES, inspectCheckpoint, type CheckpointFiles } from './checkpointModel';
+import { MODEL_FORMAT, type ModelConfig } from '../mae/config';
+import { type CheckpointFiles, checkWasmSize, HF_WEIGHT_FILES, inspectCheckpoint } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
 import {
+  type ByteProgress,
   fetchModelBytes,
   fetchOk,
   fetchResponse,
@@ -19,7 +20,6 @@ import {
   parseConfigText,
   readWithProgress,
   sha256Hex,
-  type ByteProgress,
 } from './modelFiles';
 
 export type RemoteModel = (

@@ -1,6 +1,6 @@
+import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
-import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { ErrorAlert } from './components/ErrorAlert';
 import { ImageInputs } from './components/ImageInputs';
 import { ImagePicker } from './components/ImagePicker';

@@ -1,13 +1,13 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
+import { type CheckpointFiles, inspectCheckpoint, isCheckpointFileName } from '../runtime/checkpointModel';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { inspectCheckpoint, isCheckpointFileName, type CheckpointFiles } from '../runtime/checkpointModel';
 import {
+  type ByteProgress,
   fetchModelBytes,
   fetchModelConfig,
   ModelFileError,
   readLocalModel,
-  type ByteProgress,
 } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { describeRemoteModel, fetchRemoteModel } from '../runtime/remoteModel';

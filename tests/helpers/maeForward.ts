@@ -3,9 +3,9 @@
  * split, as readMaeCheckpoint gives them): the independent reference the built graphs are held
  * to for geometries no upstream fixture covers. Written from models_mae.py, loop by loop.
  */
-import type { ModelConfig, TransformerConfig } from '../../src/mae/config';
 import type { MaeTensors } from '../../src/formats/maeCheckpoint';
 import { toFloat32 } from '../../src/formats/tensor';
+import type { ModelConfig, TransformerConfig } from '../../src/mae/config';
 
 type Rows = Float64Array[];
 

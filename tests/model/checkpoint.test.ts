@@ -6,11 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+
 import { readNodeModel } from '../../src/cli/model';
-import { MaeRunner, type MaeRunResult } from '../../src/runtime/maeRunner';
 import { loadCheckpointModel } from '../../src/runtime/checkpointModel';
+import { MaeRunner, type MaeRunResult } from '../../src/runtime/maeRunner';
 import { expectClose } from '../helpers/arrays';
 import { asFloat32, asIndices, loadReference, referenceDir } from '../helpers/fixture';
 

@@ -6,12 +6,13 @@
 import fc from 'fast-check';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+
 import { readMaeCheckpoint } from '../../src/formats/maeCheckpoint';
 import { readSafetensors } from '../../src/formats/safetensors';
 import { loadCheckpointModel } from '../../src/runtime/checkpointModel';
 import { MaeRunner } from '../../src/runtime/maeRunner';
 import { expectClose } from '../helpers/arrays';
-import { writeSafetensors, type NamedTensor } from '../helpers/checkpointBytes';
+import { type NamedTensor, writeSafetensors } from '../helpers/checkpointBytes';
 import { maeForward } from '../helpers/maeForward';
 
 interface Geometry {

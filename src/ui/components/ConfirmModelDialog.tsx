@@ -1,4 +1,5 @@
 import { useId } from 'react';
+
 import { formatBytes } from '../format';
 import { useAppStore } from '../store';
 

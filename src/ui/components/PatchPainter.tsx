@@ -1,4 +1,5 @@
-import { useRef, type PointerEvent } from 'react';
+import { type PointerEvent, useRef } from 'react';
+
 import { modelGeometry, useAppStore } from '../store';
 
 /**

@@ -2,15 +2,16 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
 import { createResultSlice } from './resultSlice';
 import { createStepperSlice } from './stepperSlice';
 import type { AppServices, AppState } from './types';
 
-export type * from './types';
-export { isBusy, maskSpecOf, modelGeometry, runKey, sourceLabel, visibleOfTotal } from './selectors';
 export { randomSeed } from './inputSlice';
+export { isBusy, maskSpecOf, modelGeometry, runKey, sourceLabel, visibleOfTotal } from './selectors';
+export type * from './types';
 
 export type AppStore = StoreApi<AppState>;
 

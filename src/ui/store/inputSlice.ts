@@ -1,5 +1,5 @@
 /** The picture and the mask: what a reconstruction is made from. */
-import { resizeShorterSideAndCenterCrop, type Image8 } from '../../mae/image';
+import { type Image8, resizeShorterSideAndCenterCrop } from '../../mae/image';
 import { buildMasking } from '../../mae/maskModes';
 import { errorText } from '../../shared/errorText';
 import { sampleById } from '../samples';

@@ -1,7 +1,7 @@
 /** Which model runs: the index, downloads with progress, and the hand-over to the worker. */
 import { resizeShorterSideAndCenterCrop } from '../../mae/image';
-import { modelConfigUrl } from '../../runtime/modelSource';
 import type { ModelIndex } from '../../runtime/modelIndex';
+import { modelConfigUrl } from '../../runtime/modelSource';
 import { errorText } from '../../shared/errorText';
 import { DEFAULT_SAMPLE_ID, sampleById } from '../samples';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED } from '../urlState';

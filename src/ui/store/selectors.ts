@@ -1,5 +1,5 @@
 /** Values derived from the state, for the slices and the components. */
-import { visibleCount, type MaskSpec } from '../../mae/maskModes';
+import { type MaskSpec, visibleCount } from '../../mae/maskModes';
 import { sampleById } from '../samples';
 import type { AppState, ImageSource, InputSlice, ModelSlice } from './types';
 

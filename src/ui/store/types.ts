@@ -4,6 +4,7 @@
  * it inspects). Side effects go through AppServices so the store can be tested without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
+
 import type { ModelConfig } from '../../mae/config';
 import type { Image8, RgbImage } from '../../mae/image';
 import type { MaskMode } from '../../mae/maskModes';
