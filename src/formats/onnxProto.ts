@@ -75,8 +75,9 @@ class ProtoWriter {
 }
 
 export const FLOAT = 1;
+export const INT8 = 3;
 export const INT64 = 7;
-export type ElementType = typeof FLOAT | typeof INT64;
+export type ElementType = typeof FLOAT | typeof INT8 | typeof INT64;
 
 export type AttributeValue = number | number[] | { float: number };
 
@@ -85,6 +86,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, AttributeValue>;
+  /** Operator set domain; absent for the default (ai.onnx). */
+  domain?: string;
 }
 
 export interface OnnxInitializer {
@@ -153,7 +156,7 @@ function writeInitializer(w: ProtoWriter, init: OnnxInitializer) {
 
 /** The serialised ModelProto (IR version 8). */
 export function writeOnnxModel(graph: OnnxGraph): Uint8Array {
-  return new ProtoWriter()
+  const model = new ProtoWriter()
     .int(1, 8)
     .string(2, 'mae-lens')
     .message(7, (g) => {
@@ -165,6 +168,7 @@ export function writeOnnxModel(graph: OnnxGraph): Uint8Array {
           for (const [name, value] of Object.entries(node.attributes ?? {})) {
             n.message(5, (a) => writeAttribute(a, name, value));
           }
+          if (node.domain) n.string(7, node.domain);
         }),
       );
       g.string(2, graph.name);
@@ -172,6 +176,9 @@ export function writeOnnxModel(graph: OnnxGraph): Uint8Array {
       for (const input of graph.inputs) g.message(11, (v) => writeValue(v, input));
       for (const output of graph.outputs) g.message(12, (v) => writeValue(v, output));
     })
-    .message(8, (opset) => opset.string(1, '').int(2, graph.opset))
-    .finish();
+    .message(8, (opset) => opset.string(1, '').int(2, graph.opset));
+  for (const domain of new Set(graph.nodes.flatMap((node) => (node.domain ? [node.domain] : [])))) {
+    model.message(8, (opset) => opset.string(1, domain).int(2, 1));
+  }
+  return model.finish();
 }

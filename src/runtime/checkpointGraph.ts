@@ -12,12 +12,16 @@
  *
  * Peak memory: the checkpoint file plus these two weight buffers, about 2x the weights; the
  * caller drops the file before the sessions copy the weights in.
+ * With `int8`, every Linear weight of 4096 values or more is stored as int8 per column and run by
+ * com.microsoft DynamicQuantizeMatMul, in the format of scripts/quantize_onnx.py (int8Weights.ts).
  * Pure: no DOM, no Node, no onnxruntime.
  */
 import type { MaeCheckpoint, MaeTensors } from '../formats/maeCheckpoint';
 import {
   type AttributeValue,
+  type ElementType,
   FLOAT,
+  INT8,
   INT64,
   type OnnxInitializer,
   type OnnxNode,
@@ -26,6 +30,7 @@ import {
 } from '../formats/onnxProto';
 import { toFloat32 } from '../formats/tensor';
 import { patchDim, type TransformerConfig } from '../mae/config';
+import { MIN_QUANTIZED_ELEMENTS, quantizeInt8Columns } from './int8Weights';
 import type { MaeModelBytes } from './maeRunner';
 
 export const ENCODER_WEIGHTS_PATH = 'encoder.weights';
@@ -33,40 +38,84 @@ export const DECODER_WEIGHTS_PATH = 'decoder.weights';
 
 interface ArenaEntry {
   name: string;
+  type: ElementType;
   dims: number[];
+  /** Byte range in the buffer. */
   offset: number;
   length: number;
-  fill: (out: Float32Array) => void;
+}
+
+/** A Linear weight stored as int8 (DynamicQuantizeMatMul's B, scale and zero point). */
+interface QuantizedMatrix {
+  q: string;
+  scale: string;
+  zero: string;
 }
 
 /** The weights of one graph, registered first and written into one buffer at the end. */
 class WeightArena {
   private entries: ArenaEntry[] = [];
-  private floats = 0;
+  private writers: ((buffer: ArrayBuffer) => void)[] = [];
+  private size = 0;
+  /** Linear weights (by float name) stored as int8 instead. */
+  readonly quantized = new Map<string, QuantizedMatrix>();
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly int8: boolean,
+  ) {}
+
+  private reserve(name: string, dims: number[], type: ElementType): number {
+    const length = dims.reduce((a, b) => a * b, 1) * (type === INT8 ? 1 : 4);
+    const offset = this.size;
+    this.entries.push({ name, type, dims, offset, length });
+    this.size += Math.ceil(length / 64) * 64; // 64-byte aligned, as ORT's own external data
+    return offset;
+  }
 
   add(name: string, dims: number[], fill: (out: Float32Array) => void): string {
-    const length = dims.reduce((a, b) => a * b, 1);
-    this.entries.push({ name, dims, offset: this.floats, length, fill });
-    this.floats += Math.ceil(length / 16) * 16; // 64-byte aligned, as ORT's own external data
+    const offset = this.reserve(name, dims, FLOAT);
+    const count = dims.reduce((a, b) => a * b, 1);
+    this.writers.push((buffer) => fill(new Float32Array(buffer, offset, count)));
+    return name;
+  }
+
+  /** A Linear weight `[in, out]`: float32, or int8 per column when quantising and it is large enough. */
+  matrix(name: string, rows: number, cols: number, fill: (out: Float32Array) => void): string {
+    if (!this.int8 || rows * cols < MIN_QUANTIZED_ELEMENTS) return this.add(name, [rows, cols], fill);
+    const refs = { q: `${name}.int8`, scale: `${name}.scale`, zero: `${name}.zero_point` };
+    const q = this.reserve(refs.q, [rows, cols], INT8);
+    const scale = this.reserve(refs.scale, [cols], FLOAT);
+    this.reserve(refs.zero, [cols], INT8); // zeros: the buffer starts zeroed
+    this.writers.push((buffer) => {
+      const weight = new Float32Array(rows * cols); // one matrix at a time, dropped after
+      fill(weight);
+      quantizeInt8Columns(
+        weight,
+        rows,
+        cols,
+        new Int8Array(buffer, q, rows * cols),
+        new Float32Array(buffer, scale, cols),
+      );
+    });
+    this.quantized.set(name, refs);
     return name;
   }
 
   initializers(): OnnxInitializer[] {
-    return this.entries.map(({ name, dims, offset, length }) => ({
+    return this.entries.map(({ name, type, dims, offset, length }) => ({
       name,
-      type: FLOAT,
+      type,
       dims,
-      data: { location: this.path, offset: offset * 4, length: length * 4 },
+      data: { location: this.path, offset, length },
     }));
   }
 
   /** Allocates the buffer and writes every tensor into it. */
   materialise(): Uint8Array {
-    const values = new Float32Array(this.floats);
-    for (const entry of this.entries) entry.fill(values.subarray(entry.offset, entry.offset + entry.length));
-    return new Uint8Array(values.buffer);
+    const buffer = new ArrayBuffer(this.size);
+    for (const write of this.writers) write(buffer);
+    return new Uint8Array(buffer);
   }
 }
 
@@ -76,13 +125,27 @@ class GraphBuilder {
   readonly constants: OnnxInitializer[] = [];
   private count = 0;
 
-  op(op: string, inputs: string[], attributes?: Record<string, AttributeValue>): string {
-    return this.ops(op, inputs, 1, attributes)[0]!;
+  constructor(readonly quantized: ReadonlyMap<string, QuantizedMatrix>) {}
+
+  op(op: string, inputs: string[], attributes?: Record<string, AttributeValue>, domain?: string): string {
+    return this.ops(op, inputs, 1, attributes, domain)[0]!;
   }
 
-  ops(op: string, inputs: string[], outputs: number, attributes?: Record<string, AttributeValue>): string[] {
+  ops(
+    op: string,
+    inputs: string[],
+    outputs: number,
+    attributes?: Record<string, AttributeValue>,
+    domain?: string,
+  ): string[] {
     const names = Array.from({ length: outputs }, () => `${op.toLowerCase()}_${this.count++}`);
-    this.nodes.push({ op, inputs, outputs: names, ...(attributes && { attributes }) });
+    this.nodes.push({
+      op,
+      inputs,
+      outputs: names,
+      ...(attributes && { attributes }),
+      ...(domain && { domain }),
+    });
     return names;
   }
 
@@ -154,12 +217,12 @@ function blockWeights(
   const H = t.mlpHidden;
   const vector = (name: string, size: number) => arena.add(name, [size], copy(tensors, name));
   const matrix = (name: string, out: number, input: number) =>
-    arena.add(name, [input, out], transposed(tensors, name, out, input));
+    arena.matrix(name, input, out, transposed(tensors, name, out, input));
   const parts = ['q', 'k', 'v'].map((part) => `${prefix}.attn.${part}`);
   return {
     norm1: [vector(`${prefix}.norm1.weight`, D), vector(`${prefix}.norm1.bias`, D)],
     // [D, 3D]: q, k and v side by side, as Meta's fused qkv.
-    qkv: arena.add(`${prefix}.attn.qkv.weight`, [D, 3 * D], (out) => {
+    qkv: arena.matrix(`${prefix}.attn.qkv.weight`, D, 3 * D, (out) => {
       parts.forEach((part, index) => {
         const w = tensor(tensors, `${part}.weight`); // [D, D] (out, in)
         for (let o = 0; o < D; o++)
@@ -180,8 +243,16 @@ function blockWeights(
 
 // --- graph pieces ---------------------------------------------------------------------------
 
+/** x times a weight `[in, out]`: MatMul, or DynamicQuantizeMatMul for an int8 one. */
+function matmul(g: GraphBuilder, x: string, weight: string): string {
+  const int8 = g.quantized.get(weight);
+  return int8
+    ? g.op('DynamicQuantizeMatMul', [x, int8.q, int8.scale, int8.zero], undefined, 'com.microsoft')
+    : g.op('MatMul', [x, weight]);
+}
+
 function linear(g: GraphBuilder, x: string, [weight, bias]: [string, string]): string {
-  return g.op('Add', [g.op('MatMul', [x, weight]), bias]);
+  return g.op('Add', [matmul(g, x, weight), bias]);
 }
 
 function layerNorm(g: GraphBuilder, x: string, [scale, bias]: [string, string], eps: number): string {
@@ -205,7 +276,7 @@ function block(
   const D = t.embedDim;
   const heads = t.numHeads;
   const headDim = D / heads;
-  let qkv = g.op('MatMul', [layerNorm(g, x, w.norm1, eps), w.qkv]); // [B, T, 3D]
+  let qkv = matmul(g, layerNorm(g, x, w.norm1, eps), w.qkv); // [B, T, 3D]
   if (w.qkvBias) qkv = g.op('Add', [qkv, w.qkvBias]);
   const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64([0, 0, 3, heads, headDim])])], {
     perm: [2, 0, 3, 1, 4],
@@ -251,7 +322,7 @@ function encoderGraphs(checkpoint: MaeCheckpoint, arena: WeightArena): Built {
   const N = config.numPatches;
   const dim = patchDim(config);
   // Conv weight [D, c, p, q] → a matrix over (p, q, c)-ordered patch vectors: [P*P*3, D].
-  const patchWeight = arena.add('patch_embed.weight', [dim, D], (out) => {
+  const patchWeight = arena.matrix('patch_embed.weight', dim, D, (out) => {
     const conv = tensor(tensors, 'patch_embed.proj.weight');
     for (let d = 0; d < D; d++)
       for (let c = 0; c < 3; c++)
@@ -278,7 +349,7 @@ function encoderGraphs(checkpoint: MaeCheckpoint, arena: WeightArena): Built {
   ];
 
   const build = (extras: boolean) => {
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(arena.quantized);
     const embedded = g.op('Add', [
       linear(g, 'visible_patches', [patchWeight, patchBias]),
       g.op('Gather', [positions, 'ids_keep'], { axis: 0 }),
@@ -327,7 +398,7 @@ function decoderGraphs(checkpoint: MaeCheckpoint, arena: WeightArena): Built {
   const N = config.numPatches;
   const dim = patchDim(config);
   const embed: [string, string] = [
-    arena.add('decoder_embed.weight', [D, Dd], transposed(tensors, 'decoder_embed.weight', Dd, D)),
+    arena.matrix('decoder_embed.weight', D, Dd, transposed(tensors, 'decoder_embed.weight', Dd, D)),
     arena.add('decoder_embed.bias', [Dd], copy(tensors, 'decoder_embed.bias')),
   ];
   const maskToken = arena.add('mask_token', [1, 1, Dd], copy(tensors, 'mask_token'));
@@ -340,12 +411,12 @@ function decoderGraphs(checkpoint: MaeCheckpoint, arena: WeightArena): Built {
     arena.add('decoder_norm.bias', [Dd], copy(tensors, 'decoder_norm.bias')),
   ];
   const head: [string, string] = [
-    arena.add('decoder_pred.weight', [Dd, dim], transposed(tensors, 'decoder_pred.weight', dim, Dd)),
+    arena.matrix('decoder_pred.weight', Dd, dim, transposed(tensors, 'decoder_pred.weight', dim, Dd)),
     arena.add('decoder_pred.bias', [dim], copy(tensors, 'decoder_pred.bias')),
   ];
 
   const build = (extras: boolean) => {
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(arena.quantized);
     const x = linear(g, 'latent', embed); // [B, K+1, Dd]
     const one = g.int64([1]);
     const tokens = g.op('Slice', [x, one, g.int64([2 ** 53 - 1]), one]); // [B, K, Dd]
@@ -399,9 +470,10 @@ function decoderGraphs(checkpoint: MaeCheckpoint, arena: WeightArena): Built {
  * that MaeRunner hands onnxruntime as external data. The checkpoint's tensors are read once,
  * here; drop the checkpoint afterwards.
  */
-export function buildMaeModel(checkpoint: MaeCheckpoint): MaeModelBytes {
-  const encoderArena = new WeightArena(ENCODER_WEIGHTS_PATH);
-  const decoderArena = new WeightArena(DECODER_WEIGHTS_PATH);
+export function buildMaeModel(checkpoint: MaeCheckpoint, options: { int8?: boolean } = {}): MaeModelBytes {
+  const int8 = options.int8 ?? false;
+  const encoderArena = new WeightArena(ENCODER_WEIGHTS_PATH, int8);
+  const decoderArena = new WeightArena(DECODER_WEIGHTS_PATH, int8);
   const encoder = encoderGraphs(checkpoint, encoderArena);
   const decoder = decoderGraphs(checkpoint, decoderArena);
   return {

@@ -80,3 +80,32 @@ describe.each(cases)('the TypeScript loader on $weights', ({ weights, config, ex
     expectClose(ours.predPerLayer!.data, python.predPerLayer!.data, 1e-4);
   });
 });
+
+describe('int8 weights built from a checkpoint', () => {
+  it('stay within 5 % RMS of fp32 in latent and pred (the rule of scripts/quantize_onnx.py)', async () => {
+    const files = (int8: boolean) => ({
+      weights: { name: 'model.safetensors', bytes: readFileSync(referenceDir + 'hf/model.safetensors') },
+      configJson: JSON.parse(readFileSync(referenceDir + 'hf/config.json', 'utf8')) as unknown,
+      int8,
+    });
+    const quantized = loadCheckpointModel(files(true));
+    expect(quantized.config.quantization).toEqual({ mode: 'int8' });
+    const fp32 = await run(loadCheckpointModel(files(false)));
+    const int8 = await run(quantized);
+    const relativeRms = (actual: Float32Array, expected: Float32Array) => {
+      let error = 0;
+      let norm = 0;
+      for (let i = 0; i < expected.length; i++) {
+        error += (actual[i]! - expected[i]!) ** 2;
+        norm += expected[i]! ** 2;
+      }
+      return Math.sqrt(error / norm);
+    };
+    const latent = relativeRms(int8.latent, fp32.latent);
+    const pred = relativeRms(int8.pred, fp32.pred);
+    console.info(`int8 vs fp32 relative RMS: latent ${latent.toFixed(4)}, pred ${pred.toFixed(4)}`);
+    expect(latent).toBeLessThanOrEqual(0.05);
+    expect(pred).toBeLessThanOrEqual(0.05);
+    expect(pred).toBeGreaterThan(0); // the weights really are quantised
+  });
+});
