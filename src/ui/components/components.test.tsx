@@ -10,7 +10,7 @@ import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';
-import { type AppServices, type AppStore, AppStoreContext, createAppStore } from '../store';
+import { type AppServices, type AppStore, AppStoreContext, createAppStore, type LoadedModel } from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the views only skip drawing without one.
@@ -356,5 +356,25 @@ describe('a model named by a link', () => {
       }),
     );
     expect(fetched).toEqual(['https://huggingface.co/facebook/vit-mae-large/resolve/main/config.json']);
+  });
+});
+
+describe('the int8 option', () => {
+  it('asks the worker for int8 weights when a checkpoint loads with it on', async () => {
+    const started: LoadedModel[] = [];
+    const checkpoint = { weights: { name: 'model.safetensors', bytes: new Uint8Array(1) }, configJson: {} };
+    const { store } = setup(undefined, {
+      fetchModelFromUrl: async () => ({ config: configWith(224, 16), checkpoint }),
+      startModel: async (model) => {
+        started.push(model);
+        return { executionProvider: 'wasm', threads: 2, crossOriginIsolated: true };
+      },
+    });
+    await start(store);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'int8 weights (faster on CPU)' }));
+    await act(() => store.getState().loadModelFromUrl('hf:facebook/vit-mae-base'));
+    const last = started.at(-1)!;
+    expect('checkpoint' in last && last.checkpoint.int8).toBe(true);
+    expect(last.config.quantization).toEqual({ mode: 'int8' });
   });
 });

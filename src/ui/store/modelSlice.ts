@@ -29,7 +29,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     });
     let loaded: LoadedModel;
     try {
-      loaded = await load(signal);
+      loaded = quantizedIfAsked(await load(signal));
     } catch (error) {
       if (signal.aborted) return;
       set({
@@ -72,6 +72,16 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     get().run();
   }
 
+  /** A checkpoint gets int8 Linear weights, built in the worker, when the option is on. */
+  function quantizedIfAsked(loaded: LoadedModel): LoadedModel {
+    if (!('checkpoint' in loaded) || !get().int8Weights) return loaded;
+    return {
+      ...loaded,
+      config: { ...loaded.config, quantization: { mode: 'int8' } },
+      checkpoint: { ...loaded.checkpoint, int8: true },
+    };
+  }
+
   /** Progress of the load that `signal` belongs to, dropped once a newer load started. */
   const progressOf = (signal: AbortSignal) => (progress: ModelSlice['progress']) => {
     if (!signal.aborted) set({ progress });
@@ -88,6 +98,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     modelVersion: 0,
     pendingModel: null,
     modelNotice: null,
+    int8Weights: false,
 
     async start(url) {
       set({
@@ -171,6 +182,10 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
 
     dismissPendingModel() {
       set({ pendingModel: null });
+    },
+
+    setInt8Weights(on) {
+      set({ int8Weights: on });
     },
   };
 };

@@ -93,6 +93,8 @@ export interface ModelSlice {
   pendingModel: { spec: string; host: string; bytes: number | null } | null;
   /** Said beside the picker about the running model (e.g. that it could not be cached). */
   modelNotice: string | null;
+  /** Checkpoints (Hugging Face, Meta) load with int8 Linear weights: faster on CPU. */
+  int8Weights: boolean;
 
   /** First visit: model index, the model and sample from the URL (or the defaults), first run. */
   start(url: UrlState): Promise<void>;
@@ -104,6 +106,8 @@ export interface ModelSlice {
   confirmPendingModel(): Promise<void>;
   /** Keeps the running model; the link's model is not downloaded. */
   dismissPendingModel(): void;
+  /** Applies to the next checkpoint that loads. */
+  setInt8Weights(on: boolean): void;
 }
 
 export interface ResultInputs {
