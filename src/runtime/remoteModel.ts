@@ -16,6 +16,7 @@ import {
   fetchOk,
   fetchResponse,
   ModelFileError,
+  modelFilesCached,
   openCache,
   parseConfigText,
   readWithProgress,
@@ -98,6 +99,13 @@ async function cachedWeights(cache: Cache | null, configUrl: string): Promise<st
     if (await cache?.match(url)) return url;
   }
   return null;
+}
+
+/** Whether the model at `configUrl` loads with no network: an export's files, or a checkpoint's. */
+export async function remoteModelCached(configUrl: string, config: ModelConfig): Promise<boolean> {
+  if (await modelFilesCached(configUrl, config)) return true;
+  const cache = await openCache();
+  return (await cachedText(cache, configUrl)) !== null && (await cachedWeights(cache, configUrl)) !== null;
 }
 
 /** Size and cache state, from config.json: what the confirmation shows before any download. */

@@ -1,3 +1,4 @@
+import { CameraBar } from './components/CameraControls';
 import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
@@ -7,6 +8,7 @@ import { ImagePicker } from './components/ImagePicker';
 import { MaskModePicker, MaskRatioSlider, SeedControl } from './components/MaskControls';
 import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
+import { OfflineStatus, UpdateBanner } from './components/OfflineStatus';
 import { PipelineStepper } from './components/PipelineStepper';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
 
@@ -45,12 +47,14 @@ export function App() {
         </p>
       </header>
 
+      <UpdateBanner />
       <ErrorAlert />
       <ConfirmModelDialog />
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">
           <NormPixNotice />
+          <CameraBar />
           <ViewsPanel />
           <div className="controls-bar">
             <MaskRatioSlider />
@@ -73,6 +77,7 @@ export function App() {
           <section className="panel" aria-labelledby="model-title">
             <h2 id="model-title">Model</h2>
             <ModelPicker />
+            <OfflineStatus />
           </section>
         </div>
       </main>

@@ -1,4 +1,7 @@
-/** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
+/**
+ * AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding,
+ * the service worker's caches.
+ */
 import { type CheckpointFiles, inspectCheckpoint, isCheckpointFileName } from '../runtime/checkpointModel';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
@@ -7,11 +10,14 @@ import {
   fetchModelBytes,
   fetchModelConfig,
   ModelFileError,
+  type ModelFileStore,
   readLocalModel,
 } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { describeRemoteModel, fetchRemoteModel } from '../runtime/remoteModel';
+import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';
+import { createOfflineServices } from './siteWorker';
 import type { AppServices, LoadedModel } from './store';
 
 async function fetchOk(url: string): Promise<Response> {
@@ -23,9 +29,10 @@ async function fetchOk(url: string): Promise<Response> {
 async function fetchBundledModel(
   configUrl: string,
   onProgress: (progress: ByteProgress) => void,
+  store: ModelFileStore = 'model-cache',
 ): Promise<LoadedModel> {
   const config = await fetchModelConfig(configUrl);
-  const bytes = await fetchModelBytes(configUrl, config, onProgress);
+  const bytes = await fetchModelBytes(configUrl, config, onProgress, fetch, store);
   return { config, bytes };
 }
 
@@ -57,13 +64,17 @@ async function readLocalFiles(files: File[]): Promise<LoadedModel> {
 
 export function createBrowserServices(client: InferenceClient): AppServices {
   const base = import.meta.env.BASE_URL;
+  const offline = createOfflineServices();
   return {
     async loadModelIndex() {
       const response = await fetchOk(`${base}models/index.json`);
       return parseModelIndex(await response.json());
     },
-    fetchModel(entry, onProgress) {
-      return fetchBundledModel(`${base}${entry.config}`, onProgress);
+    async fetchModel(entry, onProgress) {
+      // Bundled models are cached with the app by the service worker, not a second time here;
+      // fetched through it, they are downloaded once on a first visit too.
+      await offline?.untilControlled();
+      return fetchBundledModel(`${base}${entry.config}`, onProgress, 'service-worker');
     },
     fetchModelFromUrl: fetchRemoteModel,
     describeRemoteModel,
@@ -81,5 +92,7 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
+    openCamera: openBrowserCamera,
+    offline,
   };
 }

@@ -117,3 +117,11 @@ export async function visibleTokens(page: Page): Promise<number> {
 export async function alertText(page: Page): Promise<string> {
   return (await page.locator('[role="alert"]').textContent()) ?? '';
 }
+
+/** The WASM thread count the run statistics show. */
+export async function wasmThreads(page: Page): Promise<number> {
+  const text = await page.locator('[aria-label="Run statistics"]').innerText();
+  const match = text.match(/WASM · (\d+) threads?/);
+  if (!match) throw new Error(`no WASM thread count in: ${text}`);
+  return Number(match[1]);
+}

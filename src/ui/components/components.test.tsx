@@ -2,7 +2,7 @@
 import '@testing-library/jest-dom/vitest';
 
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { singleModelServices } from '../../../tests/helpers/appServices';
 import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
@@ -10,7 +10,14 @@ import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';
-import { type AppServices, type AppStore, AppStoreContext, createAppStore, type LoadedModel } from '../store';
+import {
+  type AppServices,
+  type AppStore,
+  AppStoreContext,
+  createAppStore,
+  type LoadedModel,
+  type OfflineServices,
+} from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the views only skip drawing without one.
@@ -376,5 +383,97 @@ describe('the int8 option', () => {
     const last = started.at(-1)!;
     expect('checkpoint' in last && last.checkpoint.int8).toBe(true);
     expect(last.config.quantization).toEqual({ mode: 'int8' });
+  });
+});
+
+describe('offline use and updates', () => {
+  /** Service-worker services whose app cache is ready when the test says so. */
+  function fakeOffline(modelFilesCached = true) {
+    let appCached!: () => void;
+    let updateReady!: () => void;
+    const offline = {
+      cacheApp: vi.fn(() => new Promise<void>((resolve) => (appCached = resolve))),
+      watchForUpdate: vi.fn((onReady: () => void) => void (updateReady = onReady)),
+      applyUpdate: vi.fn(),
+      storageUsage: vi.fn(async () => 38_200_000),
+      modelFilesCached: vi.fn(async () => modelFilesCached),
+      clearModelCache: vi.fn(async () => undefined),
+    } satisfies OfflineServices;
+    return {
+      offline,
+      appCached: () => act(async () => appCached()),
+      updateReady: () => act(() => updateReady()),
+    };
+  }
+
+  it('says "Offline-ready" with the storage used once the app is cached, and clears the cached models', async () => {
+    const { offline, appCached } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.getByText('Saving the app for offline use…')).toBeInTheDocument();
+    await appCached();
+    expect(screen.getByText('Offline-ready')).toBeInTheDocument();
+    expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
+    // The bundled model comes with the app: nothing to look up in the model cache.
+    expect(offline.modelFilesCached).not.toHaveBeenCalled();
+
+    offline.storageUsage.mockResolvedValue(37_000_000);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear cached models' })));
+    expect(offline.clearModelCache).toHaveBeenCalledTimes(1);
+    expect(screen.getByText('· 37.0 MB stored')).toBeInTheDocument();
+  });
+
+  it('is not offline-ready while a model from a URL is not cached', async () => {
+    const config = configWith(224, 16);
+    const { offline, appCached } = fakeOffline(false);
+    const { store } = setup(config, {
+      offline,
+      fetchModelFromUrl: async () => ({
+        config,
+        bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) },
+      }),
+      describeRemoteModel: async () => ({ host: 'models.example', bytes: 1000, cached: false }),
+    });
+    act(() => store.getState().startOffline());
+    await act(() => store.getState().start({ model: 'https://models.example/mae/config.json' }));
+    await act(() => store.getState().confirmPendingModel());
+    await appCached();
+    expect(offline.modelFilesCached).toHaveBeenLastCalledWith(
+      'https://models.example/mae/config.json',
+      config,
+    );
+    expect(screen.getByText('The app works offline; this model is not cached')).toBeInTheDocument();
+    expect(screen.queryByText('Offline-ready')).toBeNull();
+  });
+
+  it('says why the app could not be cached', async () => {
+    const { offline } = fakeOffline();
+    offline.cacheApp.mockRejectedValue(new Error('assets/index.js: HTTP 404'));
+    const { store } = setup(undefined, { offline });
+    await act(async () => store.getState().startOffline());
+    expect(screen.getByText('Not available offline: assets/index.js: HTTP 404')).toBeInTheDocument();
+  });
+
+  it('offers a waiting build, and lets it take over only on the click', async () => {
+    const { offline, updateReady } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    const offer = () => screen.queryByRole('button', { name: 'A new version is ready — reload' });
+    expect(offer()).toBeNull();
+    updateReady();
+    expect(offer()).toBeInTheDocument();
+    expect(offline.applyUpdate).not.toHaveBeenCalled();
+    fireEvent.click(offer()!);
+    expect(offline.applyUpdate).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows nothing where there is no service worker', async () => {
+    const { store } = setup();
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.queryByRole('button', { name: 'Clear cached models' })).toBeNull();
+    expect(screen.queryByText(/offline/i)).toBeNull();
   });
 });

@@ -13,7 +13,8 @@ export const createResultSlice: SliceCreator<ResultSlice> = (services) => (set, 
   run() {
     const state = get();
     const key = runKey(state);
-    if (key === null || !state.image || !state.config) return;
+    // Live camera frames own the views until the mode ends (cameraSlice.ts).
+    if (key === null || !state.image || !state.config || state.cameraStatus === 'live') return;
     const inputs: ResultInputs = {
       modelName: state.config.name,
       maskMode: state.maskMode,

@@ -109,6 +109,7 @@ function pendingServices() {
     },
     loadSample: async () => picture(64),
     decodeImage: async () => picture(80),
+    openCamera: () => Promise.reject(new Error('not used')),
   };
   /** Finishes model `id`'s download and lets the store hand it to the worker. */
   const download = async (id: keyof typeof MODELS) => {

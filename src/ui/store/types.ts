@@ -1,7 +1,9 @@
 /**
- * The app's state, in four slices: input (image, mask), model (index, chosen model, loading),
- * result (the latest reconstruction, errors) and stepper (which pipeline step is on show and what
- * it inspects). Side effects go through AppServices so the store can be tested without a worker.
+ * The app's state, in six slices: input (image, mask), model (index, chosen model, loading),
+ * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
+ * it inspects), camera (live frames as the input) and offline (the service worker's cache of the
+ * app, storage used, updates). Side effects go through AppServices so the store can be tested
+ * without a worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
@@ -14,6 +16,7 @@ import type { ByteProgress } from '../../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../../runtime/modelIndex';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../../runtime/protocol';
 import type { RemoteModel, RemoteModelInfo } from '../../runtime/remoteModel';
+import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
 
@@ -35,10 +38,32 @@ export interface AppServices {
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** Asks for the camera; rejects with getUserMedia's DOMException. */
+  openCamera(): Promise<CameraFeed>;
+  /** The service worker's caches and updates; absent where there are none (and in most tests). */
+  offline?: OfflineServices;
+}
+
+/** What the offline slice does outside the store (src/ui/siteWorker.ts in the browser). */
+export interface OfflineServices {
+  /** Registers the worker and has it cache the app; resolves once everything is cached. */
+  cacheApp(): Promise<void>;
+  /** Calls `onReady` when a newer build is installed and waiting for the page's go-ahead. */
+  watchForUpdate(onReady: () => void): void;
+  /** Lets the waiting build take over, then reloads the page. */
+  applyUpdate(): void;
+  /** Bytes this origin stores (`navigator.storage.estimate()`), or null where unknown. */
+  storageUsage(): Promise<number | null>;
+  /** Whether a model from elsewhere has all its files in the model cache. */
+  modelFilesCached(configUrl: string, config: ModelConfig): Promise<boolean>;
+  clearModelCache(): Promise<void>;
 }
 
 export type ImageSource =
-  { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
+  | { kind: 'sample'; sampleId: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'clipboard' }
+  | { kind: 'camera' };
 
 /** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
 export type ModelChoice =
@@ -66,6 +91,8 @@ export interface InputSlice {
 
   selectSample(id: string): Promise<void>;
   openImage(blob: Blob, source: Exclude<ImageSource, { kind: 'sample' }>): Promise<void>;
+  /** A picture already decoded (a camera frame). */
+  showImage(source: ImageSource, decoded: Image8): Promise<void>;
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
@@ -156,7 +183,45 @@ export interface StepperSlice {
   resetInspection(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice;
+export type AppCacheStatus = 'unsupported' | 'saving' | 'ready' | 'failed';
+
+export interface OfflineSlice {
+  appCache: AppCacheStatus;
+  /** Why the app could not be cached, when appCache is 'failed'. */
+  appCacheError: string | null;
+  /**
+   * Whether the files of the model on show are kept for offline use: bundled models come with
+   * the app; a model from disk needs no cache (null).
+   */
+  modelCached: boolean | null;
+  storageUsage: number | null;
+  updateReady: boolean;
+
+  /** Starts caching the app and watching for updates; called once by main.tsx. */
+  startOffline(): void;
+  refreshOfflineStatus(): Promise<void>;
+  clearCachedModels(): Promise<void>;
+  applyUpdate(): void;
+}
+
+export type CameraStatus = 'off' | 'starting' | 'live';
+
+export interface CameraSlice {
+  cameraStatus: CameraStatus;
+  /** True: every frame gets a mask from a fresh seed; false: one mask, the settings as they stand. */
+  newMaskEachFrame: boolean;
+  /** Frames shown per second over the last two seconds; null until two frames were shown. */
+  cameraFps: number | null;
+
+  startCamera(): Promise<void>;
+  /** Leaves camera mode: the tracks end and the image from before is reconstructed again. */
+  stopCamera(): void;
+  /** Keeps the frame on show, with its mask, as the image and leaves camera mode. */
+  freezeCamera(): Promise<void>;
+  setNewMaskEachFrame(on: boolean): void;
+}
+
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice & OfflineSlice;
 
 /** A slice of AppState, built with the services it needs (zustand's slices pattern). */
 export type SliceCreator<Slice> = (services: AppServices) => StateCreator<AppState, [], [], Slice>;
