@@ -2,17 +2,17 @@
 """A random ViT-MAE of a real size in Hugging Face's layout, for checking the TypeScript loader
 (src/runtime/checkpointModel.ts) at that size against the Python export of the same weights.
 
-    /usr/bin/python3 -m scripts.make_hf_checkpoint --preset base --out models/random-base-hf
+    /usr/bin/python3 -m scripts.make_hf_checkpoint --preset base --out out/random-base-hf
 
 Writes OUT/config.json (transformers ViTMAEConfig), OUT/model.safetensors, OUT/pytorch_model.bin
 (the same weights in both), the Python export of them in OUT/export/ (scripts/export_onnx.py,
 checked against PyTorch), and one masked input with PyTorch's outputs in OUT/reference/*.npy.
 Then:
 
-    npx tsx src/cli/verify-checkpoint.ts models/random-base-hf/model.safetensors
-    npx tsx src/cli/verify-checkpoint.ts models/random-base-hf/pytorch_model.bin
+    npx tsx src/cli/verify-checkpoint.ts out/random-base-hf/model.safetensors
+    npx tsx src/cli/verify-checkpoint.ts out/random-base-hf/pytorch_model.bin
 
-models/ is git-ignored: nothing here is committed.
+out/ is git-ignored: nothing here is committed (not models/, whose folders the build lists as exports).
 """
 
 import argparse

@@ -4,7 +4,7 @@
  * memory, and the max abs difference of pred from PyTorch's and from the Python export's
  * (OUT/export) on the same masked input. One file per process, so that the peak is that file's.
  *
- *   npx tsx src/cli/verify-checkpoint.ts models/random-base-hf/model.safetensors
+ *   npx tsx src/cli/verify-checkpoint.ts out/random-base-hf/model.safetensors
  */
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
