@@ -52,7 +52,9 @@ def meta_to_hf(state: dict) -> dict:
         stack, _, rest = key.partition(".")
         if stack in ("blocks", "decoder_blocks"):
             index, _, rest = rest.partition(".")
-            prefix = f"vit.encoder.layer.{index}." if stack == "blocks" else f"decoder.decoder_layers.{index}."
+            prefix = (
+                f"vit.encoder.layer.{index}." if stack == "blocks" else f"decoder.decoder_layers.{index}."
+            )
             part, _, kind = rest.rpartition(".")
             if part == "attn.qkv":
                 for name, chunk in zip(("query", "key", "value"), value.chunk(3, dim=0)):
@@ -68,7 +70,11 @@ def write_safetensors(path: Path, tensors: dict):
     header, offset, blobs = {}, 0, []
     for name, tensor in tensors.items():
         data = tensor.detach().float().contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {
+            "dtype": "F32",
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
         offset += len(data)
         blobs.append(data)
     text = json.dumps(header).encode()
@@ -105,7 +111,9 @@ def hf_config(model: MaskedAutoencoder) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="base")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args()
@@ -135,8 +143,13 @@ def main():
     with torch.no_grad():
         latent, _ = model.forward_encoder(visible, ids_keep)
         pred, _ = model.forward_decoder(latent, ids_restore, per_layer=False)
-    for name, tensor in [("visible_patches", visible), ("ids_keep", ids_keep), ("ids_restore", ids_restore),
-                         ("latent", latent), ("pred", pred)]:
+    for name, tensor in [
+        ("visible_patches", visible),
+        ("ids_keep", ids_keep),
+        ("ids_restore", ids_restore),
+        ("latent", latent),
+        ("pred", pred),
+    ]:
         save_npy(reference, name, tensor)
     print(f"wrote {reference}: one masked input (K = {keep}) and PyTorch's latent and pred")
 
