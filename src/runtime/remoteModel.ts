@@ -163,7 +163,10 @@ async function fetchWeights(
     if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status}`);
     const linkedSize = Number(response.headers.get('X-Linked-Size'));
     const declared = Number.isSafeInteger(linkedSize) && linkedSize > 0 ? linkedSize : null;
-    const buffer = await readWithProgress(response, declared ?? expected, report);
+    // The total for the progress: the Hub's size, else Content-Length, else config.json's estimate.
+    const length = Number(response.headers.get('Content-Length'));
+    const total = declared ?? (Number.isSafeInteger(length) && length > 0 ? length : expected);
+    const buffer = await readWithProgress(response, total, report);
     if (declared !== null && buffer.byteLength !== declared) {
       throw new ModelFileError(
         `${url}: the Hub says ${declared} bytes, ${buffer.byteLength} arrived (the download was cut off).`,
