@@ -13,6 +13,23 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/** The Hugging Face Hub the page fetches `hf:` models from (huggingface_hub's variable). */
+const hfEndpoint = (process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+
+/**
+ * `connect-src https:` already reaches the real Hub and the CDN hosts it redirects to. A hub at
+ * an http address (a local stand-in, as the e2e tests start) is added, with every port of its
+ * host: its redirects go to another port there, as the real Hub's go to another host.
+ */
+function withHub(csp: string): string {
+  const hub = new URL(hfEndpoint);
+  if (hub.protocol === 'https:') return csp;
+  return csp.replace(
+    /connect-src ([^;]*)/,
+    `connect-src $1 ${hub.origin} ${hub.protocol}//${hub.hostname}:*`,
+  );
+}
+
 /**
  * The headers public/_headers gives every path (`/*`), as Netlify and Cloudflare Pages send them:
  * `vite preview`, which the e2e tests drive, then serves the build under the same
@@ -29,7 +46,9 @@ function staticHostHeaders(): Record<string, string> {
       inAllPaths = line.trim() === '/*';
     } else if (inAllPaths) {
       const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+      const name = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      headers[name] = name === 'Content-Security-Policy' ? withHub(value) : value;
     }
   }
   return headers;
@@ -59,13 +78,32 @@ function serveOnnxAsBinary(): Plugin {
   };
 }
 
+/** The built _headers carry the same Content-Security-Policy as `vite preview` sends. */
+function hubHeaders(): Plugin {
+  return {
+    name: 'mae-lens:hub-headers',
+    apply: 'build',
+    generateBundle() {
+      const source = readFileSync(new URL('./public/_headers', import.meta.url), 'utf8');
+      const rewritten = source.replace(
+        /(Content-Security-Policy: )(.*)/,
+        (_, key: string, csp: string) => key + withHub(csp),
+      );
+      // public/ is copied as is; this asset replaces its _headers in the output.
+      this.emitFile({ type: 'asset', fileName: '_headers', source: rewritten });
+    },
+  };
+}
+
 export default defineConfig({
+  define: { 'import.meta.env.VITE_HF_ENDPOINT': JSON.stringify(hfEndpoint) },
   // Relative base: the build works from any sub-path of a static host.
   base: './',
   plugins: [
     react(),
     serveOnnxAsBinary(),
     modelsPlugin(),
+    hubHeaders(),
     precachePlugin({
       worker: 'coi-sw.js',
       // Host configuration, never fetched by the page.

@@ -1,8 +1,9 @@
 /**
- * MAE Lens command line (Node, onnxruntime-node, the same src/mae code as the browser).
+ * MAE Lens command line (Node, onnxruntime-node, the same src/mae code as the browser). --model
+ * PATH: an export folder, a Hugging Face folder (config.json + weights) or a Meta .pth.
  *
- *   npm run eval -- [--model models/NAME] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]
- *   npm run reconstruct -- [--model models/NAME] [--mask-ratio R] [--seed S | --noise FILE.npy]
+ *   npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]
+ *   npm run reconstruct -- [--model PATH] [--mask-ratio R] [--seed S | --noise FILE.npy]
  *                          [--out DIR] [--save-tensors] IMAGE...
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
  */
@@ -15,7 +16,7 @@ import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
 const EVAL_USAGE =
-  'usage: npm run eval -- [--model models/NAME] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';
+  'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';
 
 async function runEval(args: string[]): Promise<number> {
   const { values } = parseArgs({

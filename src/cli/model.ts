@@ -1,10 +1,17 @@
-/** A model folder run with onnxruntime-node through the same MaeRunner as the browser. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * A model run with onnxruntime-node through the same MaeRunner as the browser: our export folder,
+ * a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin), or a checkpoint
+ * file (Meta's .pth; a config.json beside it is read when present), the latter two through the
+ * same TypeScript loader as the page.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 import ort from 'onnxruntime-node';
 
-import { type ModelConfig, parseModelConfig } from '../formats/config';
+import { MODEL_FORMAT, type ModelConfig, parseModelConfig } from '../formats/config';
+import { HF_WEIGHT_FILES, isCheckpointFileName, loadCheckpointModel } from '../runtime/checkpointModel';
 import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 
@@ -15,16 +22,41 @@ export interface NodeModel {
   release(): Promise<void>;
 }
 
-/** A model folder's config.json and graph files, as MaeRunner.create takes them. */
-export async function readNodeModel(folder: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
-  const config = parseModelConfig(JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')));
-  const bytes = await readModelBytes(config, (file) => readFile(join(folder, file.path)));
-  return { config, bytes };
+/** The config and graphs of what `--model PATH` names, as MaeRunner.create takes them. */
+export async function readNodeModel(path: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
+  const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;
+  if (!(await stat(path)).isDirectory()) {
+    if (!isCheckpointFileName(path)) {
+      throw new Error(`${path}: expected a model folder or a .pth, .bin or .safetensors checkpoint`);
+    }
+    const sidecar = join(dirname(path), 'config.json');
+    return loadCheckpointModel({
+      weights: { name: basename(path), bytes: await readFile(path) },
+      ...(existsSync(sidecar) && { configJson: await readJson(sidecar) }),
+    });
+  }
+  const configJson = await readJson(join(path, 'config.json'));
+  if ((configJson as { format?: unknown }).format === MODEL_FORMAT) {
+    const config = parseModelConfig(configJson);
+    const bytes = await readModelBytes(config, (file) => readFile(join(path, file.path)));
+    return { config, bytes };
+  }
+  const weights = HF_WEIGHT_FILES.find((name) => existsSync(join(path, name)));
+  if (!weights) {
+    throw new Error(
+      `${path}: config.json is not a MAE Lens export, and there is no ${HF_WEIGHT_FILES.join(' or ')} beside it`,
+    );
+  }
+  return loadCheckpointModel({
+    weights: { name: weights, bytes: await readFile(join(path, weights)) },
+    configJson,
+    name: basename(path),
+  });
 }
 
 /** `threads` = 0 lets onnxruntime choose (all cores). */
-export async function loadNodeModel(folder: string, threads = 0): Promise<NodeModel> {
-  const { config, bytes } = await readNodeModel(folder);
+export async function loadNodeModel(path: string, threads = 0): Promise<NodeModel> {
+  const { config, bytes } = await readNodeModel(path);
   const runner = await MaeRunner.create(ort, bytes, config, { intraOpNumThreads: threads });
   return { config, runner, release: () => runner.dispose() };
 }

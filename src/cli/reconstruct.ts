@@ -2,7 +2,7 @@
  * `npm run reconstruct`: the app's reconstruction over a batch of image files, with a figure per
  * image, the numbers for all of them, and optionally the raw tensors to compare with upstream.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +30,9 @@ OUT/STEM.png (original, masked, reconstruction, reconstruction + visible, with a
 for the batch, OUT/metrics.json and OUT/metrics.csv. Every image gets the same mask.
 
 options:
-  --model DIR         model folder with config.json, encoder.onnx, decoder.onnx (default ${DEFAULT_MODEL})
+  --model PATH        an export folder (config.json, encoder.onnx, decoder.onnx; default ${DEFAULT_MODEL}),
+                      a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin)
+                      or a Meta .pth checkpoint
   --mask-ratio R      fraction of patches removed, in [0, 1] (default ${DEFAULT_MASK_RATIO})
   --seed S            mask seed, an integer in [0, 2^32) (default ${DEFAULT_SEED})
   --noise FILE.npy    float32 [1, N] or [N] noise instead of a seed: argsort(noise) ascending picks
@@ -159,13 +161,14 @@ async function readNoise(file: string, numPatches: number): Promise<Float32Array
   return data;
 }
 
-async function loadModel(folder: string): Promise<NodeModel> {
-  if (!existsSync(join(folder, 'config.json'))) {
+async function loadModel(path: string): Promise<NodeModel> {
+  if (!existsSync(path)) throw new UsageError(`--model ${path}: no such file or folder`);
+  if (statSync(path).isDirectory() && !existsSync(join(path, 'config.json'))) {
     throw new UsageError(
-      `--model ${folder}: no config.json (a model folder holds config.json, encoder.onnx and decoder.onnx; see docs/model-format.md)`,
+      `--model ${path}: no config.json (a model folder holds config.json and either encoder.onnx and decoder.onnx, see docs/model-format.md, or Hugging Face weights)`,
     );
   }
-  return loadNodeModel(folder);
+  return loadNodeModel(path);
 }
 
 function maskPercent(ratio: number): string {

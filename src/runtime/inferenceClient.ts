@@ -6,6 +6,7 @@
  */
 import type { ModelConfig } from '../formats/config';
 import type { RgbImage } from '../mae/image';
+import type { CheckpointFiles } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
 import {
   assertNever,
@@ -70,6 +71,18 @@ export class InferenceClient {
     this.imageInWorker = null;
     const reply = await this.send({ type: 'load', config, model, executionProvider }, [...buffers]);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
+    return reply.backend;
+  }
+
+  /** Builds and starts a checkpoint's graphs in the worker; the weights' buffer is transferred. */
+  async loadCheckpoint(
+    checkpoint: CheckpointFiles,
+    executionProvider: ExecutionProviderPreference = 'auto',
+  ): Promise<BackendInfo> {
+    this.imageInWorker = null;
+    const transfer = [checkpoint.weights.bytes.buffer as ArrayBuffer];
+    const reply = await this.send({ type: 'loadCheckpoint', checkpoint, executionProvider }, transfer);
+    if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to loadCheckpoint`);
     return reply.backend;
   }
 

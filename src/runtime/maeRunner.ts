@@ -44,6 +44,17 @@ export interface MaeModelBytes {
    * names. onnxruntime runs every node whatever is fetched, so plain runs use these.
    */
   lean?: { encoder: Uint8Array; decoder: Uint8Array; encoderPath: string; decoderPath: string };
+  /**
+   * Graphs built from a checkpoint (checkpointGraph.ts) keep their weights outside: every graph
+   * of each half, full and lean, reads them from this external data file.
+   */
+  weights?: { encoder: ExternalFile; decoder: ExternalFile };
+}
+
+/** An ONNX external data file held in memory. */
+export interface ExternalFile {
+  path: string;
+  data: Uint8Array;
 }
 
 export interface MaeRunRequest {
@@ -186,15 +197,29 @@ export class MaeRunner {
     options?: SessionOptions,
   ): Promise<MaeRunner> {
     const sessionOptions = withoutSpinning(options);
+    // The options type belongs to the runtime passed in; both onnxruntime-web and -node take externalData.
+    const withWeights = (file: ExternalFile | undefined) =>
+      (file ? { ...sessionOptions, externalData: [file] } : sessionOptions) as SessionOptions;
+    const { lean, weights } = model;
     const allOutputs = { encoder: ['latent', 'attentions'], decoder: ['pred', 'pred_per_layer'] };
     const createFull = () =>
-      createPair(ort, model.encoder, model.decoder, sessionOptions, sessionOptions, allOutputs);
-    const { lean } = model;
+      createPair(
+        ort,
+        model.encoder,
+        model.decoder,
+        withWeights(weights?.encoder),
+        withWeights(weights?.decoder),
+        allOutputs,
+      );
     if (!lean) {
-      const full = await createPair(ort, model.encoder, model.decoder, sessionOptions, sessionOptions, {
-        encoder: ['latent'],
-        decoder: ['pred'],
-      });
+      const full = await createPair(
+        ort,
+        model.encoder,
+        model.decoder,
+        withWeights(weights?.encoder),
+        withWeights(weights?.decoder),
+        { encoder: ['latent'], decoder: ['pred'] },
+      );
       const checkExtras = async () => {
         requireNames('encoder.onnx output', full.encoder.outputNames, allOutputs.encoder);
         requireNames('decoder.onnx output', full.decoder.outputNames, allOutputs.decoder);
@@ -202,15 +227,13 @@ export class MaeRunner {
       };
       return new MaeRunner(ort.Tensor, full, checkExtras, config.numPatches, patchDim(config));
     }
-    // The options type belongs to the runtime passed in; both onnxruntime-web and -node take externalData.
-    const withWeights = (path: string, data: Uint8Array) =>
-      ({ ...sessionOptions, externalData: [{ path, data }] }) as SessionOptions;
+    // Exported lean graphs read their weights out of the full graphs' bytes; built ones share `weights`.
     const fast = await createPair(
       ort,
       lean.encoder,
       lean.decoder,
-      withWeights(lean.encoderPath, model.encoder),
-      withWeights(lean.decoderPath, model.decoder),
+      withWeights(weights?.encoder ?? { path: lean.encoderPath, data: model.encoder }),
+      withWeights(weights?.decoder ?? { path: lean.decoderPath, data: model.decoder }),
       { encoder: ['latent'], decoder: ['pred'] },
     );
     return new MaeRunner(ort.Tensor, fast, createFull, config.numPatches, patchDim(config));

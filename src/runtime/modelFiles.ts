@@ -55,13 +55,16 @@ function isCrossOrigin(url: string): boolean {
 }
 
 /**
- * fetch, with errors that say what to fix: fetch rejects with a bare TypeError when CORS blocks
- * a response, and a 404 should name the file that is missing.
+ * fetch, with an error that says what to fix: fetch rejects with a bare TypeError when CORS
+ * blocks a response.
  */
-async function fetchOk(url: string, fetchImpl: typeof fetch, init?: RequestInit): Promise<Response> {
-  let response: Response;
+export async function fetchResponse(
+  url: string,
+  fetchImpl: typeof fetch,
+  init?: RequestInit,
+): Promise<Response> {
   try {
-    response = await fetchImpl(url, init);
+    return await fetchImpl(url, init);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     if (!isCrossOrigin(url))
@@ -76,6 +79,11 @@ async function fetchOk(url: string, fetchImpl: typeof fetch, init?: RequestInit)
       { cause: error },
     );
   }
+}
+
+/** fetchResponse, and a 404 names the file that is missing. */
+export async function fetchOk(url: string, fetchImpl: typeof fetch, init?: RequestInit): Promise<Response> {
+  const response = await fetchResponse(url, fetchImpl, init);
   if (response.status === 404) throw new ModelFileError(`${url} does not exist (HTTP 404).`);
   if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status}`);
   return response;
@@ -146,7 +154,7 @@ export async function readWithProgress(
   return bytes.buffer;
 }
 
-async function openCache(): Promise<Cache | null> {
+export async function openCache(): Promise<Cache | null> {
   if (typeof caches === 'undefined') return null;
   try {
     return await caches.open(MODEL_CACHE_NAME);

@@ -7,6 +7,7 @@ import type { ModelConfig } from '../formats/config';
 import type { RgbImage } from '../mae/image';
 import type { MaskSpec } from '../mae/maskModes';
 import type { NormPixStatistics } from '../mae/normPix';
+import type { CheckpointFiles } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
 import type { Reconstruction } from './reconstruct';
 
@@ -27,6 +28,18 @@ export interface LoadRequest {
   executionProvider: ExecutionProviderPreference;
 }
 
+/**
+ * Builds the graphs from a Hugging Face or Meta checkpoint (checkpointModel.ts) in the worker,
+ * then loads them as `load` does. A checkpoint that cannot be read is refused before the running
+ * model is released. The weights' buffer is transferred.
+ */
+export interface LoadCheckpointRequest {
+  type: 'loadCheckpoint';
+  id: number;
+  checkpoint: CheckpointFiles;
+  executionProvider: ExecutionProviderPreference;
+}
+
 /** Masks image `imageVersion` as `mask` says, reconstructs it, composes the views. */
 export interface ReconstructRequest {
   type: 'reconstruct';
@@ -42,7 +55,7 @@ export interface ReconstructRequest {
   normPixStatistics: NormPixStatistics;
 }
 
-export type WorkerRequest = LoadRequest | ReconstructRequest;
+export type WorkerRequest = LoadRequest | LoadCheckpointRequest | ReconstructRequest;
 
 export interface BackendInfo {
   executionProvider: ExecutionProvider;

@@ -1,4 +1,5 @@
 import { CameraBar } from './components/CameraControls';
+import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -48,6 +49,7 @@ export function App() {
 
       <UpdateBanner />
       <ErrorAlert />
+      <ConfirmModelDialog />
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">

@@ -2,16 +2,19 @@
  * AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding,
  * the service worker's caches.
  */
+import { type CheckpointFiles, inspectCheckpoint, isCheckpointFileName } from '../runtime/checkpointModel';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import {
   type ByteProgress,
   fetchModelBytes,
   fetchModelConfig,
+  ModelFileError,
   type ModelFileStore,
   readLocalModel,
 } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
+import { describeRemoteModel, fetchRemoteModel } from '../runtime/remoteModel';
 import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';
 import { createOfflineServices } from './siteWorker';
@@ -23,7 +26,7 @@ async function fetchOk(url: string): Promise<Response> {
   return response;
 }
 
-async function fetchModelFromUrl(
+async function fetchBundledModel(
   configUrl: string,
   onProgress: (progress: ByteProgress) => void,
   store: ModelFileStore = 'model-cache',
@@ -31,6 +34,32 @@ async function fetchModelFromUrl(
   const config = await fetchModelConfig(configUrl);
   const bytes = await fetchModelBytes(configUrl, config, onProgress, fetch, store);
   return { config, bytes };
+}
+
+/**
+ * "Load your own": a checkpoint (.pth, .bin, .safetensors) with its config.json when it has
+ * one, checked here so that a bad file leaves the running model alone; else an export folder.
+ */
+async function readLocalFiles(files: File[]): Promise<LoadedModel> {
+  const weights = files.find((file) => isCheckpointFileName(file.name));
+  if (!weights) return readLocalModel(files);
+  const configFile = files.find((file) => file.name.endsWith('.json'));
+  let configJson: unknown;
+  if (configFile) {
+    try {
+      configJson = JSON.parse(await configFile.text());
+    } catch (error) {
+      throw new ModelFileError(`${configFile.name} is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  const checkpoint: CheckpointFiles = {
+    weights: { name: weights.name, bytes: new Uint8Array(await weights.arrayBuffer()) },
+    configJson,
+    name: weights.name,
+  };
+  return { config: inspectCheckpoint(checkpoint), checkpoint };
 }
 
 export function createBrowserServices(client: InferenceClient): AppServices {
@@ -45,12 +74,15 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       // Bundled models are cached with the app by the service worker, not a second time here;
       // fetched through it, they are downloaded once on a first visit too.
       await offline?.untilControlled();
-      return fetchModelFromUrl(`${base}${entry.config}`, onProgress, 'service-worker');
+      return fetchBundledModel(`${base}${entry.config}`, onProgress, 'service-worker');
     },
-    fetchModelFromUrl,
-    readLocalModel,
-    startModel({ config, bytes }, executionProvider) {
-      return client.load(config, bytes, executionProvider);
+    fetchModelFromUrl: fetchRemoteModel,
+    describeRemoteModel,
+    readLocalModel: readLocalFiles,
+    startModel(model, executionProvider) {
+      return 'checkpoint' in model
+        ? client.loadCheckpoint(model.checkpoint, executionProvider)
+        : client.load(model.config, model.bytes, executionProvider);
     },
     reconstruct(input) {
       return client.reconstruct(input);

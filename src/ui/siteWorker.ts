@@ -4,7 +4,8 @@
  * over only when the user clicks. src/ui/isolation.ts registers the same worker earlier where the
  * host sends no COOP/COEP.
  */
-import { clearModelCache, modelFilesCached } from '../runtime/modelFiles';
+import { clearModelCache } from '../runtime/modelFiles';
+import { remoteModelCached } from '../runtime/remoteModel';
 import type { OfflineServices } from './store';
 
 export const SERVICE_WORKER_URL = `${import.meta.env.BASE_URL}coi-sw.js`;
@@ -91,7 +92,7 @@ export function createOfflineServices(): SiteWorker | undefined {
       return estimate?.usage ?? null;
     },
 
-    modelFilesCached,
+    modelFilesCached: remoteModelCached,
     clearModelCache,
   };
 }

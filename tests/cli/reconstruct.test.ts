@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -226,4 +226,19 @@ describe('reconstruct', () => {
     expect(stderr).toMatch(/error: --noise .*10 values, but the model has N = 196/);
     expect(stderr).toContain('usage: npm run reconstruct');
   }, 120_000);
+});
+
+// Issue 12: checkpoints from outside go through the TypeScript loader (no Python, no export).
+describe.each([
+  ['a Hugging Face folder (model.safetensors)', join(referenceDir, 'hf')],
+  ['a Hugging Face pytorch_model.bin', join(referenceDir, 'hf', 'pytorch_model.bin')],
+  ['a Meta .pth', join(referenceDir, 'official', 'checkpoint.pth')],
+])('npm run reconstruct -- --model %s', (_, model) => {
+  it('writes STEM.pred.npy (and latent, mask, ids_restore) matching upstream r75', async () => {
+    const out = join(dir, basename(model));
+    const args = ['--model', model, '--mask-ratio', '0.75', '--noise', noiseFile, '--save-tensors'];
+    const { code, stderr } = await runCli([...args, '--out', out, goodImage]);
+    expect(code, stderr).toBe(0);
+    expectUpstreamR75(join(out, 'castle'));
+  });
 });

@@ -113,6 +113,11 @@ export async function visibleTokens(page: Page): Promise<number> {
   return Number(match[1]);
 }
 
+/** The text of the page's alert region; empty while no error is shown (it is then hidden). */
+export async function alertText(page: Page): Promise<string> {
+  return (await page.locator('[role="alert"]').textContent()) ?? '';
+}
+
 /** The WASM thread count the run statistics show. */
 export async function wasmThreads(page: Page): Promise<number> {
   const text = await page.locator('[aria-label="Run statistics"]').innerText();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildDist, launchChromium, root, viewsReady, wasmThreads } from './harness';
+import { alertText, buildDist, launchChromium, root, viewsReady, wasmThreads } from './harness';
 import { listen, parseHeadersFile } from './staticHost';
 
 const dist = join(root, 'dist');
@@ -76,10 +76,6 @@ async function open(
   return { context, page, errors, requests };
 }
 
-async function alertText(page: Page): Promise<string> {
-  return (await page.locator('[role="alert"]').textContent()) ?? '';
-}
-
 describe('the built page on a static host', () => {
   it('with the shipped _headers under a sub-path: isolated, multithreaded, CSP-clean', async () => {
     const { context, page, errors, requests } = await open(`${withHeaders}${SUB_PATH}`);
@@ -124,12 +120,15 @@ describe('a model from another origin', () => {
     const { context, page, errors, requests } = await open(
       `${withoutHeaders}${SUB_PATH}?model=${encodeURIComponent(configUrl)}`,
     );
+    // A link starts no download by itself: the page asks, naming the host.
+    const dialog = page.getByRole('dialog', { name: `Load a model from ${new URL(modelOrigin).host}?` });
+    await dialog.getByRole('button', { name: 'Load model' }).click();
+    const name = JSON.parse(bundledConfigText).name as string;
+    await page.getByRole('option', { name: `${name} (from URL)` }).waitFor({ state: 'attached' });
     await viewsReady(page);
     // Isolated by coi-sw.js, so COEP require-corp applies to the model's responses too.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await alertText(page)).toBe('');
-    const name = JSON.parse(bundledConfigText).name as string;
-    await page.getByRole('option', { name: `${name} (from URL)` }).waitFor({ state: 'attached' });
     expect(
       requests.filter((url) => url.startsWith(modelOrigin) && url.endsWith('.onnx')).length,
     ).toBeGreaterThan(0);

@@ -11,7 +11,13 @@ import type { AppServices } from '../../src/ui/store';
 
 export type ModelServices = Pick<
   AppServices,
-  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel' | 'openCamera'
+  | 'loadModelIndex'
+  | 'fetchModel'
+  | 'fetchModelFromUrl'
+  | 'describeRemoteModel'
+  | 'readLocalModel'
+  | 'startModel'
+  | 'openCamera'
 >;
 
 export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
@@ -33,6 +39,9 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
     }),
     fetchModel: async () => ({ config, bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) } }),
     fetchModelFromUrl: async () => {
+      throw new Error('not used');
+    },
+    describeRemoteModel: async () => {
       throw new Error('not used');
     },
     readLocalModel: async () => {

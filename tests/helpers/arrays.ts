@@ -27,3 +27,14 @@ export function expectClose(actual: Numeric, expected: Numeric, tolerance = 0): 
     index < 0 ? 'no difference' : `index ${index}: got ${actual[index]}, expected ${expected[index]}`;
   expect(difference, where).toBeLessThanOrEqual(tolerance);
 }
+
+/** RMS of `b - a` relative to the RMS of `a`: how quantised outputs are held to fp32. */
+export function relativeRms(a: Numeric, b: Numeric): number {
+  let error = 0;
+  let energy = 0;
+  for (let i = 0; i < a.length; i++) {
+    error += (a[i]! - b[i]!) ** 2;
+    energy += a[i]! ** 2;
+  }
+  return Math.sqrt(error / energy);
+}

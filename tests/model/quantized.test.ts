@@ -18,6 +18,7 @@ import { loadNodeModel, type NodeModel, readNodeModel } from '../../src/cli/mode
 import { prepareImage } from '../../src/mae/pipeline';
 import { MaeRunner } from '../../src/runtime/maeRunner';
 import { reconstruct } from '../../src/runtime/reconstruct';
+import { relativeRms } from '../helpers/arrays';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const bundled = join(repoRoot, 'models/mae-small');
@@ -30,17 +31,6 @@ const PSNR_BUDGET_DB = 0.3;
  */
 const PRED_RELATIVE_RMS = { int8: 0.05, int4: 0.2 };
 const ASTRONAUT = join(samples, 'python3-skimage-astronaut.jpg');
-
-/** RMS of `b - a` relative to the RMS of `a`. */
-function relativeRms(a: Float32Array, b: Float32Array): number {
-  let error = 0;
-  let energy = 0;
-  for (let i = 0; i < a.length; i++) {
-    error += (a[i]! - b[i]!) ** 2;
-    energy += a[i]! ** 2;
-  }
-  return Math.sqrt(error / energy);
-}
 
 /** The astronaut's pred `[N, P*P*3]`, 75 % removed (seed 3), through the page's own pass. */
 async function astronautPred({

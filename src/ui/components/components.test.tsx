@@ -14,6 +14,7 @@ import {
   type AppStore,
   AppStoreContext,
   createAppStore,
+  type LoadedModel,
   type OfflineServices,
 } from '../store';
 
@@ -243,7 +244,7 @@ describe('errors', () => {
 
   it('runs the bundled model when the link’s model from another origin fails, and keeps the reason on screen', async () => {
     const { store } = setup(undefined, {
-      fetchModelFromUrl: async (configUrl) => {
+      describeRemoteModel: async (configUrl) => {
         throw new Error(`could not fetch ${configUrl} from another origin`);
       },
     });
@@ -261,6 +262,87 @@ describe('errors', () => {
     });
     await start(store);
     expect(screen.getByText(/Not cross-origin isolated: 1 thread\./)).toBeInTheDocument();
+  });
+});
+
+describe('a model named by a link', () => {
+  const linked = (cached: boolean, fetched: string[]) => ({
+    describeRemoteModel: async () => ({ host: 'huggingface.co', bytes: 447_800_000, cached }),
+    fetchModelFromUrl: async (configUrl: string) => {
+      fetched.push(configUrl);
+      return {
+        config: configWith(224, 16),
+        bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) },
+      };
+    },
+  });
+
+  it('waits for "Load model" in a dialog giving the host and the size, while the bundled model runs', async () => {
+    const fetched: string[] = [];
+    const { store } = setup(undefined, linked(false, fetched));
+    await act(() => store.getState().start({ model: 'hf:facebook/vit-mae-base' }));
+    const dialog = screen.getByRole('dialog', { name: 'Load a model from huggingface.co?' });
+    expect(dialog).toHaveTextContent('a 447.8 MB download from huggingface.co');
+    expect(store.getState().model).toEqual({ kind: 'bundled', id: 'test' });
+    expect(fetched).toEqual([]);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Load model' })));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(fetched).toEqual(['https://huggingface.co/facebook/vit-mae-base/resolve/main/config.json']);
+    expect(store.getState().model).toEqual({ kind: 'url', spec: 'hf:facebook/vit-mae-base' });
+  });
+
+  it('keeps the bundled model when the dialog is dismissed, and loads a cached model without asking', async () => {
+    const fetched: string[] = [];
+    const { store } = setup(undefined, linked(false, fetched));
+    await act(() => store.getState().start({ model: 'hf:facebook/vit-mae-base' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(fetched).toEqual([]);
+    cleanup();
+
+    const cachedFetches: string[] = [];
+    const cached = setup(undefined, linked(true, cachedFetches));
+    await act(() => cached.store.getState().start({ model: 'hf:facebook/vit-mae-base' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(cachedFetches).toHaveLength(1);
+  });
+
+  it('offers Meta’s ViT-MAE base and large in the picker with their download sizes', async () => {
+    const fetched: string[] = [];
+    const { store } = setup(undefined, linked(false, fetched));
+    await act(() => store.getState().start({}));
+    expect(
+      screen.getByRole('option', { name: 'Meta ViT-MAE base (Hugging Face, 448 MB)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('option', { name: 'Meta ViT-MAE large (Hugging Face, 1.3 GB)' }),
+    ).toBeInTheDocument();
+    await act(async () =>
+      fireEvent.change(screen.getByRole('combobox', { name: 'Model' }), {
+        target: { value: 'hf:facebook/vit-mae-large' },
+      }),
+    );
+    expect(fetched).toEqual(['https://huggingface.co/facebook/vit-mae-large/resolve/main/config.json']);
+  });
+});
+
+describe('the int8 option', () => {
+  it('asks the worker for int8 weights when a checkpoint loads with it on', async () => {
+    const started: LoadedModel[] = [];
+    const checkpoint = { weights: { name: 'model.safetensors', bytes: new Uint8Array(1) }, configJson: {} };
+    const { store } = setup(undefined, {
+      fetchModelFromUrl: async () => ({ config: configWith(224, 16), checkpoint }),
+      startModel: async (model) => {
+        started.push(model);
+        return { executionProvider: 'wasm', threads: 2, crossOriginIsolated: true };
+      },
+    });
+    await start(store);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'int8 weights (faster on CPU)' }));
+    await act(() => store.getState().loadModelFromUrl('hf:facebook/vit-mae-base'));
+    const last = started.at(-1)!;
+    expect('checkpoint' in last && last.checkpoint.int8).toBe(true);
+    expect(last.config.quantization).toEqual({ mode: 'int8' });
   });
 });
 
@@ -311,9 +393,11 @@ describe('offline use and updates', () => {
         config,
         bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) },
       }),
+      describeRemoteModel: async () => ({ host: 'models.example', bytes: 1000, cached: false }),
     });
     act(() => store.getState().startOffline());
     await act(() => store.getState().start({ model: 'https://models.example/mae/config.json' }));
+    await act(() => store.getState().confirmPendingModel());
     await appCached();
     expect(offline.modelFilesCached).toHaveBeenLastCalledWith(
       'https://models.example/mae/config.json',

@@ -25,10 +25,11 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
       config: null,
       image: null,
       error: null,
+      modelNotice: null,
     });
     let loaded: LoadedModel;
     try {
-      loaded = await load(signal);
+      loaded = quantizedIfAsked(await load(signal));
     } catch (error) {
       if (signal.aborted) return;
       set({
@@ -48,6 +49,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
         backend: started,
         modelStatus: 'ready',
         modelVersion: state.modelVersion + 1,
+        modelNotice: loaded.notice ?? null,
         progress: null,
         image: state.decoded && resizeShorterSideAndCenterCrop(state.decoded, loaded.config.imageSize),
         // A painted mask survives a model change only when the patch grid is the same.
@@ -70,6 +72,16 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     get().run();
   }
 
+  /** A checkpoint gets int8 Linear weights, built in the worker, when the option is on. */
+  function quantizedIfAsked(loaded: LoadedModel): LoadedModel {
+    if (!('checkpoint' in loaded) || !get().int8Weights) return loaded;
+    return {
+      ...loaded,
+      config: { ...loaded.config, quantization: { mode: 'int8' } },
+      checkpoint: { ...loaded.checkpoint, int8: true },
+    };
+  }
+
   /** Progress of the load that `signal` belongs to, dropped once a newer load started. */
   const progressOf = (signal: AbortSignal) => (progress: ModelSlice['progress']) => {
     if (!signal.aborted) set({ progress });
@@ -84,6 +96,9 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
     backend: null,
     executionProvider: 'auto',
     modelVersion: 0,
+    pendingModel: null,
+    modelNotice: null,
+    int8Weights: false,
 
     async start(url) {
       set({
@@ -104,8 +119,17 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
         return;
       }
       set({ models: index.models });
-      if (url.model !== undefined && modelConfigUrl(url.model) !== null) {
-        await get().loadModelFromUrl(url.model);
+      const linked = url.model === undefined ? null : modelConfigUrl(url.model);
+      if (url.model !== undefined && linked !== null) {
+        // A link must not start a large download by itself: cached models load, others wait
+        // for the confirmation while a bundled model runs.
+        try {
+          const info = await services.describeRemoteModel(linked);
+          if (info.cached) await get().loadModelFromUrl(url.model);
+          else set({ pendingModel: { spec: url.model, host: info.host, bytes: info.bytes } });
+        } catch (error) {
+          set({ error: `Could not load the model: ${errorText(error)}` });
+        }
       }
       if (get().modelStatus !== 'ready') {
         // No model from another origin, or it failed: a bundled one keeps the page working, and
@@ -148,6 +172,20 @@ export const createModelSlice: SliceCreator<ModelSlice> = (services) => (set, ge
       return switchModel({ kind: 'url', spec: spec.trim() }, (signal) =>
         services.fetchModelFromUrl(configUrl, progressOf(signal)),
       );
+    },
+
+    confirmPendingModel() {
+      const pending = get().pendingModel;
+      set({ pendingModel: null });
+      return pending ? get().loadModelFromUrl(pending.spec) : Promise.resolve();
+    },
+
+    dismissPendingModel() {
+      set({ pendingModel: null });
+    },
+
+    setInt8Weights(on) {
+      set({ int8Weights: on });
     },
   };
 };

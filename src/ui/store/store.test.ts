@@ -62,6 +62,7 @@ function pendingServices() {
       return download.promise;
     },
     fetchModelFromUrl: () => Promise.reject(new Error('not used')),
+    describeRemoteModel: () => Promise.reject(new Error('not used')),
     readLocalModel: () => Promise.reject(new Error('not used')),
     startModel: async () => ({ executionProvider: 'wasm', threads: 1, crossOriginIsolated: false }),
     reconstruct(input) {

@@ -14,20 +14,14 @@ import type { NormPixStatistics } from '../../mae/normPix';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { ByteProgress } from '../../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../../runtime/modelIndex';
-import type {
-  BackendInfo,
-  ExecutionProviderPreference,
-  MaeModelBytes,
-  Reconstruction,
-} from '../../runtime/protocol';
+import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../../runtime/protocol';
+import type { RemoteModel, RemoteModelInfo } from '../../runtime/remoteModel';
 import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
 
-export interface LoadedModel {
-  config: ModelConfig;
-  bytes: MaeModelBytes;
-}
+/** Graphs (our exports) or a checkpoint the worker builds graphs from, with its config. */
+export type LoadedModel = RemoteModel;
 
 /** Everything the store does outside itself. */
 export interface AppServices {
@@ -35,6 +29,8 @@ export interface AppServices {
   fetchModel(entry: ModelIndexEntry, onProgress: (progress: ByteProgress) => void): Promise<LoadedModel>;
   /** A model whose config.json is at an absolute URL, possibly on another origin. */
   fetchModelFromUrl(configUrl: string, onProgress: (progress: ByteProgress) => void): Promise<LoadedModel>;
+  /** Size and cache state of a linked model, before anything large is downloaded. */
+  describeRemoteModel(configUrl: string): Promise<RemoteModelInfo>;
   readLocalModel(files: File[]): Promise<LoadedModel>;
   /** Hands the model to the inference worker. */
   startModel(model: LoadedModel, executionProvider: ExecutionProviderPreference): Promise<BackendInfo>;
@@ -120,6 +116,12 @@ export interface ModelSlice {
   executionProvider: ExecutionProviderPreference;
   /** Counts models started in the worker: part of every run's key. */
   modelVersion: number;
+  /** A model named by a link, not cached: it loads only once the user confirms. */
+  pendingModel: { spec: string; host: string; bytes: number | null } | null;
+  /** Said beside the picker about the running model (e.g. that it could not be cached). */
+  modelNotice: string | null;
+  /** Checkpoints (Hugging Face, Meta) load with int8 Linear weights: faster on CPU. */
+  int8Weights: boolean;
 
   /** First visit: model index, the model and sample from the URL (or the defaults), first run. */
   start(url: UrlState): Promise<void>;
@@ -127,6 +129,12 @@ export interface ModelSlice {
   loadLocalModel(files: File[]): Promise<void>;
   /** A config.json URL or hf:OWNER/REPO[@REVISION]. */
   loadModelFromUrl(spec: string): Promise<void>;
+  /** "Load model" in the confirmation: loads `pendingModel`. */
+  confirmPendingModel(): Promise<void>;
+  /** Keeps the running model; the link's model is not downloaded. */
+  dismissPendingModel(): void;
+  /** Applies to the next checkpoint that loads. */
+  setInt8Weights(on: boolean): void;
 }
 
 export interface ResultInputs {
