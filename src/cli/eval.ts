@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { meanColorFill, interpolationFill, maskedMetrics } from '../mae/metrics';
+import { interpolationBaseline, maskedMetrics, meanColorFill } from '../mae/metrics';
 import { randomMasking } from '../mae/masking';
 import { predictionInImageSpace, predictionToPixels } from '../mae/views';
 import { IMAGE_EXTENSIONS, readImage } from './images';
@@ -52,7 +52,7 @@ export async function evaluate(
         psnr(predictionToPixels(predictionInImageSpace(pred, input.patches, model.config), model.config)),
       );
       scores.meanFill.push(psnr(meanColorFill(truth, masking.mask, imageSize, patchSize)));
-      scores.interpolation.push(psnr(interpolationFill(truth, masking.mask, imageSize, patchSize)));
+      scores.interpolation.push(interpolationBaseline(truth, masking.mask, imageSize, patchSize).psnr);
     }
     const score = {
       image: basename(file),
