@@ -4,6 +4,7 @@ import { startInferenceWorker } from './runtime/inferenceClient';
 import { App } from './ui/App';
 import { isolateWithServiceWorker } from './ui/isolation';
 import './ui/app.css';
+import './ui/explain.css';
 import { createBrowserServices } from './ui/services';
 import { AppStoreContext, createAppStore } from './ui/store';
 import { syncUrlWithStore } from './ui/urlSync';
