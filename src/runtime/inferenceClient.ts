@@ -54,17 +54,40 @@ export class InferenceClient {
     });
   }
 
-  /** Creates sessions for a model (releasing the previous ones). The buffers are transferred. */
+  /**
+   * Creates sessions for a model in `slot` (releasing that slot's previous ones; default: the
+   * page's model). The buffers are transferred.
+   */
   async load(
     config: ModelConfig,
     model: MaeModelBytes,
     executionProvider: ExecutionProviderPreference = 'auto',
+    slot?: string,
   ): Promise<BackendInfo> {
     const arrays = [model.encoder, model.decoder, model.lean?.encoder, model.lean?.decoder];
     const buffers = new Set(arrays.flatMap((array) => (array ? [array.buffer as ArrayBuffer] : [])));
-    const reply = await this.send({ type: 'load', config, model, executionProvider }, [...buffers]);
+    const reply = await this.send(
+      { type: 'load', config, model, executionProvider, ...(slot !== undefined && { slot }) },
+      [...buffers],
+    );
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
     return reply.backend;
+  }
+
+  /** Releases a second model's sessions. */
+  async release(slot: string): Promise<void> {
+    const reply = await this.send({ type: 'release', slot }, []);
+    if (reply.status !== 'released') throw new Error(`unexpected reply "${reply.status}" to release`);
+  }
+
+  /**
+   * One reconstruction outside the latest-wins queue: never superseded, answered in order with
+   * the others. For work that needs every answer (the sweep, a second model's run).
+   */
+  async reconstructExactly(input: ReconstructInput): Promise<Reconstruction> {
+    const reply = await this.send({ type: 'reconstruct', ...input }, []);
+    if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
+    return reply.result;
   }
 
   /** Resolves to null when a newer call replaced this one before it started. */
@@ -120,6 +143,7 @@ export class InferenceClient {
         break;
       case 'loaded':
       case 'reconstructed':
+      case 'released':
         entry.resolve(reply);
         break;
       default:

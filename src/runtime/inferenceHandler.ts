@@ -15,6 +15,7 @@ import {
   type ExecutionProvider,
   type ExecutionProviderPreference,
   type Intermediates,
+  MAIN_SLOT,
   type LoadRequest,
   type ReconstructRequest,
   type Reconstruction,
@@ -124,13 +125,19 @@ function intermediatesOf(
 
 /** Returns a function that answers one request; callers must not overlap calls. */
 export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest) => Promise<WorkerReply> {
-  let model: LoadedModel | null = null;
+  // MAIN_SLOT: the page's model; other keys: second models (Compare), each until released.
+  const models = new Map<string, LoadedModel>();
+
+  async function release(slot: string): Promise<void> {
+    const previous = models.get(slot);
+    models.delete(slot);
+    await previous?.runner.dispose();
+  }
 
   async function load(request: LoadRequest): Promise<BackendInfo> {
-    // The previous model's sessions go first: two models need not fit in memory at once.
-    const previous = model;
-    model = null;
-    await previous?.runner.dispose();
+    const slot = request.slot ?? MAIN_SLOT;
+    // The slot's previous sessions go first: two models need not fit in memory at once.
+    await release(slot);
     const { config } = request;
     const create = (on: Backend) =>
       MaeRunner.create(on.ort, request.model, config, {
@@ -151,7 +158,7 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
       backend = await deps.openBackend('wasm');
       runner = await create(backend);
     }
-    model = { config, runner, backend: backend.info };
+    models.set(slot, { config, runner, backend: backend.info });
     return backend.info;
   }
 
@@ -161,10 +168,16 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
         case 'load':
           return { status: 'loaded', id: request.id, backend: await load(request) };
         case 'reconstruct': {
-          if (!model) throw new Error('No model is loaded yet.');
+          const slot = request.slot ?? MAIN_SLOT;
+          const model = models.get(slot);
+          if (!model)
+            throw new Error(slot === MAIN_SLOT ? 'No model is loaded yet.' : `No model in slot "${slot}".`);
           const result = await reconstruct(model.runner, model.config, request);
           return { status: 'reconstructed', id: request.id, result };
         }
+        case 'release':
+          await release(request.slot);
+          return { status: 'released', id: request.id };
         default:
           return assertNever(request);
       }

@@ -1,3 +1,4 @@
+import { BaselineToggle, BaselineVerdict } from './components/Baseline';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -57,8 +58,10 @@ export function App() {
           <MaskModePicker />
           <div className="stats-bar">
             <Stats />
+            <BaselineToggle />
             <DownloadFigure />
           </div>
+          <BaselineVerdict />
         </section>
 
         <PipelineStepper />

@@ -1,4 +1,5 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
+import { startBaselineWorker, type BaselineClient } from '../runtime/baseline';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
@@ -23,6 +24,8 @@ async function fetchModelFromUrl(
 
 export function createBrowserServices(client: InferenceClient): AppServices {
   const base = import.meta.env.BASE_URL;
+  // Started on first use: most visits never switch the baseline on.
+  let baseline: BaselineClient | null = null;
   return {
     async loadModelIndex() {
       const response = await fetchOk(`${base}models/index.json`);
@@ -38,6 +41,19 @@ export function createBrowserServices(client: InferenceClient): AppServices {
     },
     reconstruct(input) {
       return client.reconstruct(input);
+    },
+    reconstructExactly(input) {
+      return client.reconstructExactly(input);
+    },
+    startSecondModel(slot, { config, bytes }, executionProvider) {
+      return client.load(config, bytes, executionProvider, slot);
+    },
+    releaseSecondModel(slot) {
+      return client.release(slot);
+    },
+    interpolate(request) {
+      baseline ??= startBaselineWorker();
+      return baseline.fill(request);
     },
     async loadSample(sample) {
       const response = await fetchOk(sampleUrl(sample));

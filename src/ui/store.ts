@@ -15,8 +15,10 @@ import type { MaeModelBytes } from '../runtime/maeRunner';
 import type { ByteProgress } from '../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../runtime/modelIndex';
 import { modelConfigUrl } from '../runtime/modelSource';
+import type { BaselineFill, BaselineRequest } from '../runtime/baseline';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
+import { createBaselineSlice, type BaselineSlice } from './baselineSlice';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { STEP_IDS } from './steps';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
@@ -37,6 +39,17 @@ export interface AppServices {
   startModel(model: LoadedModel, executionProvider: ExecutionProviderPreference): Promise<BackendInfo>;
   /** Null when a newer request superseded this one. */
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
+  /** One run no later request supersedes (the sweep, Compare's second model via `input.slot`). */
+  reconstructExactly(input: ReconstructInput): Promise<Reconstruction>;
+  /** Starts a second model in the worker under `slot`, beside the page's model. */
+  startSecondModel(
+    slot: string,
+    model: LoadedModel,
+    executionProvider: ExecutionProviderPreference,
+  ): Promise<BackendInfo>;
+  releaseSecondModel(slot: string): Promise<void>;
+  /** The classical baseline (interpolation + diffusion) of each mask, off the main thread. */
+  interpolate(request: Omit<BaselineRequest, 'id'>): Promise<BaselineFill[]>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
 }
@@ -141,7 +154,7 @@ export interface AppActions {
   dismissError(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions;
+export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions & BaselineSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -215,7 +228,7 @@ export function createAppStore(services: AppServices): AppStore {
   // Counters that let a slow, superseded load notice it lost the race and drop its result.
   let imageRequest = 0;
 
-  return createStore<AppState>()((set, get) => {
+  return createStore<AppState>()((set, get, api) => {
     function crop(decoded: Image8 | null, config: ModelConfig | null): RgbImage | null {
       return decoded && config ? resizeShorterSideAndCenterCrop(decoded, config.imageSize) : null;
     }
@@ -348,6 +361,8 @@ export function createAppStore(services: AppServices): AppStore {
     }
 
     return {
+      ...createBaselineSlice(services)(set, get, api),
+
       source: null,
       decoded: null,
       image: null,

@@ -1,14 +1,24 @@
 /**
  * The model side of AppServices for component tests: a one-model index and a model whose config is
- * `config`, "started" at once on WASM. Tests add reconstruct, loadSample and decodeImage.
+ * `config`, "started" at once on WASM (a second model too), and the real interpolation baseline
+ * computed in place of its worker. Tests add reconstruct, reconstructExactly, loadSample and
+ * decodeImage.
  */
 import type { ModelConfig } from '../../src/mae/config';
+import { fillBaselines } from '../../src/runtime/baseline';
 import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
 import type { AppServices } from '../../src/ui/store';
 
 export type ModelServices = Pick<
   AppServices,
-  'loadModelIndex' | 'fetchModel' | 'fetchModelFromUrl' | 'readLocalModel' | 'startModel'
+  | 'loadModelIndex'
+  | 'fetchModel'
+  | 'fetchModelFromUrl'
+  | 'readLocalModel'
+  | 'startModel'
+  | 'startSecondModel'
+  | 'releaseSecondModel'
+  | 'interpolate'
 >;
 
 export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
@@ -36,5 +46,8 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
       throw new Error('not used');
     },
     startModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    startSecondModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    releaseSecondModel: async () => {},
+    interpolate: async (request) => fillBaselines(request),
   };
 }

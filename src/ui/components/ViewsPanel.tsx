@@ -3,6 +3,7 @@ import { formatMs, formatPsnr } from '../format';
 import { VIEWS_PAINTED_MARK } from '../marks';
 import { isBusy, useAppStore } from '../store';
 import { VIEW_LABELS } from '../viewLabels';
+import { BASELINE_LABEL } from './Baseline';
 import { PatchPainter } from './PatchPainter';
 
 function ViewCanvas({
@@ -44,6 +45,8 @@ function Stat({ term, value }: { term: string; value: string }) {
 export function Stats() {
   const result = useAppStore((s) => s.result);
   const backend = useAppStore((s) => s.backend);
+  const baselineOn = useAppStore((s) => s.baselineOn);
+  const baseline = useAppStore((s) => (s.baseline?.result === s.result ? s.baseline : null));
   const ep = backend
     ? backend.executionProvider === 'webgpu'
       ? 'WebGPU'
@@ -57,6 +60,7 @@ export function Stats() {
       <Stat term="Backend" value={ep} />
       <Stat term="Visible tokens" value={result ? `K = ${result.visiblePatches}` : '—'} />
       <Stat term="Masked-patch PSNR" value={result ? formatPsnr(result.maskedPsnr) : '—'} />
+      {baselineOn && <Stat term="Interpolation PSNR" value={baseline ? formatPsnr(baseline.psnr) : '…'} />}
     </dl>
   );
 }
@@ -65,6 +69,10 @@ export function ViewsPanel() {
   const busy = useAppStore(isBusy);
   const views = useAppStore((s) => s.result?.views ?? null);
   const painting = useAppStore((s) => s.maskMode === 'painted');
+  const baselineOn = useAppStore((s) => s.baselineOn);
+  const baselineView = useAppStore((s) =>
+    s.baseline?.result === s.result ? (s.baseline?.view ?? null) : null,
+  );
   useEffect(() => {
     if (!views) return;
     // The canvases' effects (putImageData) ran before this parent effect: the next frame shows them.
@@ -75,7 +83,7 @@ export function ViewsPanel() {
   const side = views ? Math.round(Math.sqrt(views.original.length / 4)) : 1;
   return (
     <section className="views" aria-label="Views" aria-busy={busy ? 'true' : 'false'}>
-      <div className="views__grid">
+      <div className={baselineOn ? 'views__grid views__grid--five' : 'views__grid'}>
         {VIEW_LABELS.map(({ key, label, hint }) => (
           <figure className="view" key={key}>
             <div className="view__frame">
@@ -88,6 +96,17 @@ export function ViewsPanel() {
             </figcaption>
           </figure>
         ))}
+        {baselineOn && (
+          <figure className="view">
+            <div className="view__frame">
+              <ViewCanvas label={BASELINE_LABEL} pixels={baselineView} size={side} />
+            </div>
+            <figcaption>
+              <span className="view__label">{BASELINE_LABEL}</span>
+              <span className="view__hint">inverse-distance fill + 200 rounds of diffusion, no learning</span>
+            </figcaption>
+          </figure>
+        )}
       </div>
       <div className="views__progress" aria-hidden="true" />
     </section>

@@ -66,6 +66,7 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
   const services: AppServices = {
     ...singleModelServices(config),
     reconstruct: (input) => new Promise((resolve, reject) => runs.push({ input, resolve, reject })),
+    reconstructExactly: async (input) => resultFor(config, input),
     loadSample: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),
     decodeImage: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),
     ...overrides,
