@@ -9,6 +9,7 @@ import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
 import { PipelineStepper } from './components/PipelineStepper';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
+import { SweepPanel } from './components/SweepPanel';
 
 function Logo() {
   // A 3x3 patch grid with most cells hidden: the idea of the page in one glyph.
@@ -65,6 +66,7 @@ export function App() {
         </section>
 
         <PipelineStepper />
+        <SweepPanel />
 
         <div className="panels">
           <section className="panel" aria-labelledby="image-title">

@@ -1,6 +1,7 @@
 /**
  * Downloadable figures: pictures side by side with their labels and a caption, as one PNG. The
- * four views ("Download figure") and the pictures of a pipeline step ("Download this step").
+ * four views ("Download figure"), the pictures of a pipeline step ("Download this step"), the
+ * mask-ratio sweep's row, and charts (SVG drawn onto a canvas).
  */
 import type { Views } from '../mae/views';
 import { VIEW_LABELS } from './viewLabels';
@@ -25,15 +26,32 @@ function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return context;
 }
 
-export function drawPanels(panels: readonly Panel[], caption: string): HTMLCanvasElement {
-  const sizes = panels.map(({ picture }) => {
+interface Size {
+  width: number;
+  height: number;
+}
+
+/** Where drawPanels puts pictures of these sizes: each one's drawn size, and the figure's size. */
+export function panelLayout(pictures: readonly Size[]): { sizes: Size[]; width: number; height: number } {
+  const sizes = pictures.map((picture) => {
     const scale = Math.max(1, Math.round(TARGET_PANEL_SIZE / Math.max(picture.width, picture.height)));
     return { width: picture.width * scale, height: picture.height * scale };
   });
   const tallest = Math.max(...sizes.map((size) => size.height));
+  return {
+    sizes,
+    width: PADDING * 2 + sizes.reduce((sum, size) => sum + size.width, 0) + GAP * (pictures.length - 1),
+    height: PADDING * 2 + LABEL_HEIGHT + tallest + CAPTION_HEIGHT,
+  };
+}
+
+export function drawPanels(panels: readonly Panel[], caption: string): HTMLCanvasElement {
+  const layout = panelLayout(panels.map(({ picture }) => picture));
+  const { sizes } = layout;
+  const tallest = Math.max(...sizes.map((size) => size.height));
   const canvas = document.createElement('canvas');
-  canvas.width = PADDING * 2 + sizes.reduce((sum, size) => sum + size.width, 0) + GAP * (panels.length - 1);
-  canvas.height = PADDING * 2 + LABEL_HEIGHT + tallest + CAPTION_HEIGHT;
+  canvas.width = layout.width;
+  canvas.height = layout.height;
   const context = context2d(canvas);
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, canvas.width, canvas.height);
@@ -54,14 +72,47 @@ export function drawPanels(panels: readonly Panel[], caption: string): HTMLCanva
   return canvas;
 }
 
-export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
-  const size = Math.round(Math.sqrt(views.original.length / 4));
-  const panels = VIEW_LABELS.map(({ key, label }) => {
-    const picture = Object.assign(document.createElement('canvas'), { width: size, height: size });
-    context2d(picture).putImageData(new ImageData(new Uint8ClampedArray(views[key]), size, size), 0, 0);
-    return { label, picture };
+/** Square RGBA pictures `[S, S, 4]` stacked top to bottom on one canvas `S` wide. */
+export function stackedCanvas(pictures: readonly Uint8ClampedArray[]): HTMLCanvasElement {
+  const size = Math.round(Math.sqrt(pictures[0]!.length / 4));
+  const canvas = Object.assign(document.createElement('canvas'), {
+    width: size,
+    height: size * pictures.length,
   });
+  const context = context2d(canvas);
+  pictures.forEach((rgba, i) =>
+    context.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, i * size),
+  );
+  return canvas;
+}
+
+export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
+  const panels = VIEW_LABELS.map(({ key, label }) => ({ label, picture: stackedCanvas([views[key]]) }));
   return drawPanels(panels, caption);
+}
+
+/**
+ * An SVG drawn onto a canvas `scale` times its size (a chart as PNG). The SVG must carry its
+ * styles as attributes: a standalone SVG image sees none of the page's CSS.
+ */
+export async function svgToCanvas(svg: SVGSVGElement, scale = 2): Promise<HTMLCanvasElement> {
+  const width = svg.width.baseVal.value;
+  const height = svg.height.baseVal.value;
+  const text = new XMLSerializer().serializeToString(svg);
+  const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = Object.assign(document.createElement('canvas'), {
+      width: width * scale,
+      height: height * scale,
+    });
+    context2d(canvas).drawImage(image, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 }
 
 export async function downloadCanvas(canvas: HTMLCanvasElement, fileName: string): Promise<void> {

@@ -19,6 +19,7 @@ import type { BaselineFill, BaselineRequest } from '../runtime/baseline';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
 import { createBaselineSlice, type BaselineSlice } from './baselineSlice';
+import { createSweepSlice, type SweepSlice } from './sweepSlice';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { STEP_IDS } from './steps';
 import { DEFAULT_MASK_PERCENT, DEFAULT_SEED, MAX_MASK_PERCENT, MAX_SEED, type UrlState } from './urlState';
@@ -154,7 +155,13 @@ export interface AppActions {
   dismissError(): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & AppActions & BaselineSlice;
+export type AppState = InputSlice &
+  ModelSlice &
+  ResultSlice &
+  StepperSlice &
+  AppActions &
+  BaselineSlice &
+  SweepSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -362,6 +369,7 @@ export function createAppStore(services: AppServices): AppStore {
 
     return {
       ...createBaselineSlice(services)(set, get, api),
+      ...createSweepSlice(services)(set, get, api),
 
       source: null,
       decoded: null,
