@@ -8,9 +8,11 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { patchDim } from '../mae/config';
 import { composeFigure } from '../mae/figure';
-import { maskFromNoise, randomMasking, type Masking } from '../mae/masking';
+import { maskFromNoise, uniformNoise, type Masking } from '../mae/masking';
 import { maskedMetrics } from '../mae/metrics';
 import { parseNpy, writeNpy } from '../mae/npy';
+import type { PreparedImage } from '../mae/pipeline';
+import { parseRatioList, sweepMaskings } from '../mae/sweep';
 import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
 import { DEFAULT_MODEL, UsageError, parseRatio, parseSeed } from './args';
 import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
@@ -32,6 +34,10 @@ options:
   --seed S            mask seed, an integer in [0, 2^32) (default ${DEFAULT_SEED})
   --noise FILE.npy    float32 [1, N] or [N] noise instead of a seed: argsort(noise) ascending picks
                       the kept patches, exactly as upstream's noise argument does
+  --sweep R1,R2,...   mask-ratio sweep instead of one ratio: one figure per image with the masked
+                      input and the reconstruction at each ratio, all from ONE noise array (the
+                      seed's or --noise's), so each ratio's visible patches are a subset of the
+                      lower ones'; metrics get one row per image and ratio
   --out DIR           output folder (default ${DEFAULT_OUT}/)
   --save-tensors      also write STEM.pred.npy [1,N,P*P*3] float32, STEM.mask.npy [1,N] float32
                       (1 = removed), STEM.ids_restore.npy [1,N] int64, STEM.latent.npy [1,K+1,D] float32
@@ -48,6 +54,8 @@ export interface ReconstructOptions {
   /** The mask comes from `noiseFile` when given, otherwise from `seed`. */
   seed: number;
   noiseFile?: string;
+  /** Mask ratios of a sweep; replaces maskRatio. */
+  sweep?: number[];
   out: string;
   saveTensors: boolean;
   /** Progress and per-image errors (default process.stderr); a TTY gets a progress bar. */
@@ -182,6 +190,46 @@ function caption(modelName: string, options: ReconstructOptions, masking: Maskin
   ].join(' \u00b7 ');
 }
 
+/** One masking of a prepared image: the model's run, the four views and the masked-patch metrics. */
+async function reconstructPrepared(input: PreparedImage, model: NodeModel, masking: Masking) {
+  const { config } = model;
+  const run = await model.reconstruct(input.patches, masking);
+  const pred = predictionInImageSpace(run.pred, input.patches, config); // [N, P*P*3]
+  const predicted = predictionToPixels(pred, config); // [S, S, 3]
+  const views = composeViewsFromPixels(input.image, predicted, masking.mask, config.patchSize);
+  const metrics = maskedMetrics(
+    input.image.data,
+    predicted,
+    masking.mask,
+    config.imageSize,
+    config.patchSize,
+  );
+  return { run, views, metrics };
+}
+
+function metricsRow(
+  file: string,
+  ratio: number,
+  masking: Masking,
+  pass: Awaited<ReturnType<typeof reconstructPrepared>>,
+  started: number,
+  options: ReconstructOptions,
+): ImageMetrics {
+  return {
+    file,
+    mask_ratio: ratio,
+    seed: options.noiseFile ? null : options.seed,
+    noise_file: options.noiseFile ?? null,
+    visible_patches: masking.idsKeep.length,
+    num_patches: masking.mask.length,
+    masked_mse: finiteOrNull(pass.metrics.mse),
+    masked_psnr_db: finiteOrNull(pass.metrics.psnr),
+    encoder_ms: round(pass.run.encoderMs, 3),
+    decoder_ms: round(pass.run.decoderMs, 3),
+    total_ms: round(performance.now() - started, 3),
+  };
+}
+
 /** The four views and the numbers for one image; writes STEM.png and, if asked, the tensors. */
 async function reconstructOne(
   file: string,
@@ -191,13 +239,10 @@ async function reconstructOne(
 ): Promise<ImageMetrics> {
   const started = performance.now();
   const { config } = model;
-  const { imageSize, patchSize, numPatches } = config;
+  const { imageSize, numPatches } = config;
   const input = prepareImage(await readImage(file), config);
-  const run = await model.reconstruct(input.patches, masking);
-  const pred = predictionInImageSpace(run.pred, input.patches, config); // [N, P*P*3]
-  const predicted = predictionToPixels(pred, config); // [S, S, 3]
-  const views = composeViewsFromPixels(input.image, predicted, masking.mask, patchSize);
-  const metrics = maskedMetrics(input.image.data, predicted, masking.mask, imageSize, patchSize);
+  const pass = await reconstructPrepared(input, model, masking);
+  const { run, views, metrics } = pass;
   const figure = composeFigure({
     views: [
       { label: 'Original', rgba: views.original },
@@ -220,19 +265,54 @@ async function reconstructOne(
     ];
     for (const [name, data, shape] of tensors) await writeFile(`${stem}.${name}.npy`, writeNpy(data, shape));
   }
-  return {
-    file,
-    mask_ratio: options.maskRatio,
-    seed: options.noiseFile ? null : options.seed,
-    noise_file: options.noiseFile ?? null,
-    visible_patches: masking.idsKeep.length,
-    num_patches: numPatches,
-    masked_mse: finiteOrNull(metrics.mse),
-    masked_psnr_db: finiteOrNull(metrics.psnr),
-    encoder_ms: round(run.encoderMs, 3),
-    decoder_ms: round(run.decoderMs, 3),
-    total_ms: round(performance.now() - started, 3),
-  };
+  return metricsRow(file, options.maskRatio, masking, pass, started, options);
+}
+
+/**
+ * The sweep of one image: STEM.png with, per ratio, the masked input above the reconstruction +
+ * visible, labelled with the ratio and PSNR. One metrics row per ratio.
+ */
+async function sweepOne(
+  file: string,
+  model: NodeModel,
+  maskings: Masking[],
+  options: ReconstructOptions & { sweep: number[] },
+): Promise<ImageMetrics[]> {
+  const started = performance.now();
+  const { config } = model;
+  const { imageSize } = config;
+  const input = prepareImage(await readImage(file), config);
+  const rows: ImageMetrics[] = [];
+  const views = [];
+  for (const [i, masking] of maskings.entries()) {
+    const pass = await reconstructPrepared(input, model, masking);
+    const ratio = options.sweep[i]!;
+    rows.push(metricsRow(file, ratio, masking, pass, started, options));
+    const stacked = new Uint8ClampedArray(imageSize * imageSize * 8); // [2S, S, 4]
+    stacked.set(pass.views.masked);
+    stacked.set(pass.views.reconstructionPlusVisible, imageSize * imageSize * 4);
+    const quality = Number.isNaN(pass.metrics.psnr)
+      ? 'nothing removed'
+      : `${pass.metrics.psnr.toFixed(2)} dB`;
+    views.push({
+      // Short enough for one line over a 224-pixel view.
+      label: `${maskPercent(ratio)} K=${masking.idsKeep.length} ${quality}`,
+      rgba: stacked,
+      width: imageSize,
+      height: imageSize * 2,
+    });
+  }
+  const maskSource = options.noiseFile ? `noise ${basename(options.noiseFile)}` : `seed ${options.seed}`;
+  const figure = composeFigure({
+    views,
+    caption: [
+      basename(options.model),
+      `mask-ratio sweep, one noise array (${maskSource}): each ratio's visible patches are a subset of the lower ones'`,
+      'top: masked, bottom: reconstruction + visible; PSNR over the removed patches',
+    ].join(' \u00b7 '),
+  });
+  await writePng(join(options.out, `${stemOf(file)}.png`), figure.width, figure.height, figure.rgba);
+  return rows;
 }
 
 /** One status line per image, or a single redrawn bar when a person is watching a terminal. */
@@ -294,18 +374,24 @@ export async function reconstructImages(options: ReconstructOptions): Promise<Re
   const model = await loadModel(options.model);
   try {
     const { numPatches } = model.config;
-    const masking = options.noiseFile
-      ? maskFromNoise(await readNoise(options.noiseFile, numPatches), options.maskRatio)
-      : randomMasking(numPatches, options.maskRatio, options.seed);
+    // randomMasking(N, ratio, seed) is maskFromNoise(uniformNoise(N, seed), ratio).
+    const noise = options.noiseFile
+      ? await readNoise(options.noiseFile, numPatches)
+      : uniformNoise(numPatches, options.seed);
+    const { sweep } = options;
+    const masking = maskFromNoise(noise, options.maskRatio);
+    const sweepMasks = sweep ? sweepMaskings(noise, sweep) : [];
     await mkdir(options.out, { recursive: true });
 
     const progress = new Progress(options.log ?? process.stderr, options.images.length);
     const result: ReconstructResult = { images: [], failures: [] };
     for (const file of options.images) {
       try {
-        const row = await reconstructOne(file, model, masking, options);
-        result.images.push(row);
-        progress.succeeded(row);
+        const rows = sweep
+          ? await sweepOne(file, model, sweepMasks, { ...options, sweep })
+          : [await reconstructOne(file, model, masking, options)];
+        result.images.push(...rows);
+        progress.succeeded(rows.at(-1)!);
       } catch (error) {
         const failure = { file, error: errorMessage(file, error) };
         result.failures.push(failure);
@@ -339,6 +425,7 @@ export async function runReconstruct(args: string[]): Promise<number> {
       'mask-ratio': { type: 'string', default: String(DEFAULT_MASK_RATIO) },
       seed: { type: 'string' },
       noise: { type: 'string' },
+      sweep: { type: 'string' },
       out: { type: 'string', default: DEFAULT_OUT },
       'save-tensors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -350,6 +437,16 @@ export async function runReconstruct(args: string[]): Promise<number> {
   }
   if (values.seed !== undefined && values.noise !== undefined) {
     throw new UsageError('give --seed or --noise, not both');
+  }
+  let sweep: number[] | undefined;
+  if (values.sweep !== undefined) {
+    if (values['save-tensors'])
+      throw new UsageError("--save-tensors writes one ratio's tensors; leave it out with --sweep");
+    try {
+      sweep = parseRatioList(values.sweep);
+    } catch (error) {
+      throw new UsageError(`--sweep: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   const images = await expandInputs(positionals);
   if (images.length === 0) {
@@ -363,10 +460,12 @@ export async function runReconstruct(args: string[]): Promise<number> {
     maskRatio: parseRatio(values['mask-ratio']),
     seed: values.seed === undefined ? DEFAULT_SEED : parseSeed(values.seed),
     ...(values.noise === undefined ? {} : { noiseFile: values.noise }),
+    ...(sweep && { sweep }),
     out: values.out,
     saveTensors: values['save-tensors'],
   });
-  const written = `${result.images.length} of ${images.length} images written to ${values.out}/ (metrics.json, metrics.csv)`;
+  // A sweep writes one metrics row per ratio: count the images.
+  const written = `${new Set(result.images.map((row) => row.file)).size} of ${images.length} images written to ${values.out}/ (metrics.json, metrics.csv)`;
   console.log(
     result.failures.length > 0
       ? `${written}; failed: ${result.failures.map((f) => f.file).join(', ')}`
