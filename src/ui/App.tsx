@@ -1,4 +1,5 @@
 import { BaselineToggle, BaselineVerdict } from './components/Baseline';
+import { ComparePanel } from './components/ComparePanel';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -67,6 +68,7 @@ export function App() {
 
         <PipelineStepper />
         <SweepPanel />
+        <ComparePanel />
 
         <div className="panels">
           <section className="panel" aria-labelledby="image-title">

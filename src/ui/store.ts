@@ -19,6 +19,7 @@ import type { BaselineFill, BaselineRequest } from '../runtime/baseline';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
 import { createBaselineSlice, type BaselineSlice } from './baselineSlice';
+import { createCompareSlice, type CompareSlice } from './compareSlice';
 import { createSweepSlice, type SweepSlice } from './sweepSlice';
 import { DEFAULT_SAMPLE_ID, sampleById, type Sample } from './samples';
 import { STEP_IDS } from './steps';
@@ -161,7 +162,8 @@ export type AppState = InputSlice &
   StepperSlice &
   AppActions &
   BaselineSlice &
-  SweepSlice;
+  SweepSlice &
+  CompareSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -370,6 +372,7 @@ export function createAppStore(services: AppServices): AppStore {
     return {
       ...createBaselineSlice(services)(set, get, api),
       ...createSweepSlice(services)(set, get, api),
+      ...createCompareSlice(services)(set, get, api),
 
       source: null,
       decoded: null,
