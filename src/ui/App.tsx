@@ -1,3 +1,4 @@
+import { Article } from './components/Article';
 import { BaselineToggle, BaselineVerdict } from './components/Baseline';
 import { ComparePanel } from './components/ComparePanel';
 import { Credits } from './components/Credits';
@@ -80,6 +81,8 @@ export function App() {
             <ModelPicker />
           </section>
         </div>
+
+        <Article />
       </main>
 
       <footer className="footer">

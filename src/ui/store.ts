@@ -18,6 +18,7 @@ import { modelConfigUrl } from '../runtime/modelSource';
 import type { BaselineFill, BaselineRequest } from '../runtime/baseline';
 import type { BackendInfo, ExecutionProviderPreference, Reconstruction } from '../runtime/protocol';
 import type { ReconstructInput } from '../runtime/inferenceClient';
+import { createArticleSlice, type ArticleSlice } from './articleSlice';
 import { createBaselineSlice, type BaselineSlice } from './baselineSlice';
 import { createCompareSlice, type CompareSlice } from './compareSlice';
 import { createSweepSlice, type SweepSlice } from './sweepSlice';
@@ -163,7 +164,8 @@ export type AppState = InputSlice &
   AppActions &
   BaselineSlice &
   SweepSlice &
-  CompareSlice;
+  CompareSlice &
+  ArticleSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
@@ -373,6 +375,7 @@ export function createAppStore(services: AppServices): AppStore {
       ...createBaselineSlice(services)(set, get, api),
       ...createSweepSlice(services)(set, get, api),
       ...createCompareSlice(services)(set, get, api),
+      ...createArticleSlice(services)(set, get, api),
 
       source: null,
       decoded: null,
