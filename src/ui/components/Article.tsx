@@ -117,7 +117,15 @@ export function Article() {
         <ol className="article__toc">
           {ARTICLE_SECTIONS.map((section) => (
             <li key={section.id}>
-              <a href={`#article-${section.id}`}>{section.title}</a>
+              <a
+                href={`#article-${section.id}`}
+                // Fragment navigation scrolls but leaves focus behind: take it to the heading.
+                onClick={() =>
+                  document.getElementById(`article-${section.id}`)?.focus({ preventScroll: true })
+                }
+              >
+                {section.title}
+              </a>
             </li>
           ))}
         </ol>
