@@ -1,5 +1,5 @@
 /** AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding. */
-import { startBaselineWorker, type BaselineClient } from '../runtime/baseline';
+import { startBaselineWorker } from '../runtime/baseline';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
 import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
@@ -24,8 +24,9 @@ async function fetchModelFromUrl(
 
 export function createBrowserServices(client: InferenceClient): AppServices {
   const base = import.meta.env.BASE_URL;
-  // Started on first use: most visits never switch the baseline on.
-  let baseline: BaselineClient | null = null;
+  // Started with the page, not on first use: after load the page requests nothing it did not
+  // ask for at the start (the worker is a few kB and idles until the baseline is switched on).
+  const baseline = startBaselineWorker();
   return {
     async loadModelIndex() {
       const response = await fetchOk(`${base}models/index.json`);
@@ -52,7 +53,6 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return client.release(slot);
     },
     interpolate(request) {
-      baseline ??= startBaselineWorker();
       return baseline.fill(request);
     },
     async loadSample(sample) {

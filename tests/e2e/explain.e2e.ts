@@ -117,8 +117,9 @@ describe('interpolation baseline', () => {
     await page.getByRole('checkbox', { name: 'Compare with interpolation' }).check();
     const verdict = page.getByText(/^On this image (the model|interpolation)/);
     await verdict.waitFor();
-    const stats = await page.locator('[aria-label="Run statistics"]').innerText();
-    const shown = Number(stats.match(/Interpolation PSNR\s+(\d+\.\d) dB/)?.[1]);
+    const stat = page.locator('.stat').filter({ hasText: 'Interpolation PSNR' }).locator('dd');
+    await expect.poll(() => stat.textContent()).toMatch(/^\d+\.\d dB$/);
+    const shown = Number.parseFloat((await stat.textContent())!);
     const original = await canvasPixels(page, 'Original');
     const mask = maskFromViews(original, await canvasPixels(page, 'Masked'));
     expect(mask.reduce((a, b) => a + b, 0)).toBe(config.numPatches - lenKeep(config.numPatches, 0.75));
@@ -139,8 +140,12 @@ describe('encoder step: rollout, attention distance and entropy', () => {
     const layerMap = await canvasPixels(page, 'Attention map');
     await stepper.getByRole('button', { name: 'Rollout' }).click();
     await stepper.getByRole('img', { name: 'Attention rollout map' }).waitFor();
-    const rollout = await canvasPixels(page, 'Attention rollout map');
-    expect(Buffer.compare(Buffer.from(rollout), Buffer.from(layerMap))).not.toBe(0);
+    // The canvas is redrawn in an effect after its name changes.
+    await expect
+      .poll(async () =>
+        Buffer.compare(Buffer.from(await canvasPixels(page, 'Attention rollout map')), Buffer.from(layerMap)),
+      )
+      .not.toBe(0);
 
     const { depth, numHeads } = config.encoder;
     const distance = stepper.getByRole('img', { name: /^Mean attention distance in pixels per head/ });
