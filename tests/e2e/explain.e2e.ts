@@ -137,6 +137,10 @@ describe('encoder step: rollout, attention distance and entropy', () => {
     const stepper = page.getByRole('region', { name: 'Pipeline steps' });
     await stepper.getByRole('button', { name: /Encoder$/ }).click();
     await stepper.getByRole('img', { name: 'Attention map' }).waitFor();
+    // At layer 1 the rollout from cls is that layer's attention, scaled; from the last layer on they differ.
+    await stepper.getByRole('slider', { name: /Encoder layer/ }).fill(String(config.encoder.depth - 1));
+    await stepper.getByText(`${config.encoder.depth} of ${config.encoder.depth}`).waitFor();
+    await page.waitForTimeout(300);
     const layerMap = await canvasPixels(page, 'Attention map');
     await stepper.getByRole('button', { name: 'Rollout' }).click();
     await stepper.getByRole('img', { name: 'Attention rollout map' }).waitFor();

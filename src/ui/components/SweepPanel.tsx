@@ -103,20 +103,19 @@ function SweepBody({ sweep }: { sweep: SweepResult }) {
       <div className="sweep__row" role="group" aria-label="Sweep reconstructions">
         {sweep.pictures.map((p) => (
           <figure key={p.percent} className="sweep__item">
-            <PixelCanvas
-              rgba={p.masked}
-              width={Math.round(Math.sqrt(p.masked.length / 4))}
-              height={Math.round(Math.sqrt(p.masked.length / 4))}
-              label={`Masked at ${p.percent}%`}
-              className="sweep__canvas"
-            />
-            <PixelCanvas
-              rgba={p.reconstruction}
-              width={Math.round(Math.sqrt(p.reconstruction.length / 4))}
-              height={Math.round(Math.sqrt(p.reconstruction.length / 4))}
-              label={`Reconstruction at ${p.percent}%`}
-              className="sweep__canvas"
-            />
+            {[
+              { rgba: p.masked, label: `Masked at ${p.percent}%` },
+              { rgba: p.reconstruction, label: `Reconstruction at ${p.percent}%` },
+            ].map(({ rgba, label }) => (
+              <PixelCanvas
+                key={label}
+                rgba={rgba}
+                width={Math.round(Math.sqrt(rgba.length / 4))}
+                height={Math.round(Math.sqrt(rgba.length / 4))}
+                label={label}
+                className="sweep__canvas"
+              />
+            ))}
             <figcaption>
               <strong>{p.percent}%</strong> · K = {p.visiblePatches}
               <br />
