@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+
 import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
 import { modelsPlugin } from './src/build/modelsPlugin.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.

@@ -8,7 +8,7 @@ Two phases share one AdamW run and one warm-up + cosine schedule:
   2. full: whole images at the model's size, as the app will feed them.
 Pixel loss without norm-pix, so the decoder's output can be shown directly.
 
-    /usr/bin/python3 scripts/train.py --data ../shared/data/photos/train --out checkpoints/mae-small
+    /usr/bin/python3 -m scripts.train --data ../shared/data/photos/train --out checkpoints/mae-small
 """
 
 import argparse
@@ -16,7 +16,6 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -25,9 +24,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mae.loaders import load_checkpoint  # noqa: E402
-from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
+from scripts.mae.loaders import load_checkpoint
+from scripts.mae.model import MaeConfig, MaskedAutoencoder
 
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
@@ -38,7 +36,9 @@ def load_photos(folder: Path):
     photos = []
     for path in paths:
         with Image.open(path) as img:
-            photos.append(torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).contiguous())  # [3, H, W] uint8
+            photos.append(
+                torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).contiguous()
+            )  # [3, H, W] uint8
     return paths, photos
 
 
@@ -63,7 +63,7 @@ def random_resized_crop(photo, size: int, rng: random.Random, scale=(0.35, 1.0),
     else:  # central crop, as torchvision's fallback
         h = w = min(H, W)
         top, left = (H - h) // 2, (W - w) // 2
-    crop = photo[:, top:top + h, left:left + w].float().unsqueeze(0)
+    crop = photo[:, top : top + h, left : left + w].float().unsqueeze(0)
     crop = F.interpolate(crop, size=(size, size), mode="bicubic", align_corners=False, antialias=True)
     if rng.random() < 0.5:
         crop = crop.flip(-1)
@@ -75,10 +75,11 @@ def center_crop(photo, size: int):
     _, H, W = photo.shape
     short = min(H, W)
     new_h, new_w = (size, int(size * W / short)) if H <= W else (int(size * H / short), size)
-    resized = F.interpolate(photo.float().unsqueeze(0), size=(new_h, new_w), mode="bicubic",
-                            align_corners=False, antialias=True).clamp(0, 255)
+    resized = F.interpolate(
+        photo.float().unsqueeze(0), size=(new_h, new_w), mode="bicubic", align_corners=False, antialias=True
+    ).clamp(0, 255)
     top, left = round((new_h - size) / 2), round((new_w - size) / 2)
-    return resized[:, :, top:top + size, left:left + size]
+    return resized[:, :, top : top + size, left : left + size]
 
 
 def normalize(pixels):  # [B, 3, S, S] in 0..255
@@ -87,13 +88,16 @@ def normalize(pixels):  # [B, 3, S, S] in 0..255
 
 def make_batch(train, batch_size: int, cfg: MaeConfig, rng: random.Random, window: int, min_scale: float):
     """window == grid: whole images; else a random window x window patch window of each crop."""
-    crops = [random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0)) for _, photo in rng.sample(train, batch_size)]
+    crops = [
+        random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0))
+        for _, photo in rng.sample(train, batch_size)
+    ]
     imgs = torch.cat(crops)
     if window == cfg.grid_size:
         return normalize(imgs), None
     row0, col0 = rng.randint(0, cfg.grid_size - window), rng.randint(0, cfg.grid_size - window)
     P = cfg.patch_size
-    imgs = imgs[:, :, row0 * P:(row0 + window) * P, col0 * P:(col0 + window) * P]
+    imgs = imgs[:, :, row0 * P : (row0 + window) * P, col0 * P : (col0 + window) * P]
     rows, cols = torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")
     positions = ((rows + row0) * cfg.grid_size + (cols + col0)).reshape(-1)  # window token -> grid patch
     return normalize(imgs), positions
@@ -134,9 +138,13 @@ def save_checkpoint(model, path: Path, train_info: dict):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", required=True, type=Path, help="folder of photos")
-    parser.add_argument("--out", required=True, type=Path, help="folder for checkpoint.pth and train_log.json")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="folder for checkpoint.pth and train_log.json"
+    )
     parser.add_argument("--window-steps", type=int, default=6000, help="phase 1 steps (patch windows)")
     parser.add_argument("--full-steps", type=int, default=2000, help="phase 2 steps (whole images)")
     parser.add_argument("--window-batch", type=int, default=32)
@@ -146,7 +154,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--mask-ratio", type=float, default=0.75)
-    parser.add_argument("--min-crop-scale", type=float, default=0.35, help="smallest crop area, as a fraction of the photo")
+    parser.add_argument(
+        "--min-crop-scale", type=float, default=0.35, help="smallest crop area, as a fraction of the photo"
+    )
     parser.add_argument("--embed-dim", type=int, default=256)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--num-heads", type=int, default=8)
@@ -155,7 +165,9 @@ def main():
     parser.add_argument("--decoder-num-heads", type=int, default=4)
     parser.add_argument("--holdout-every", type=int, default=12, help="hold out every Nth photo (0: none)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenBLAS threads separately)")
-    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)")
+    parser.add_argument(
+        "--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--eval-every", type=int, default=500)
@@ -166,9 +178,15 @@ def main():
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    cfg = MaeConfig(embed_dim=args.embed_dim, depth=args.depth, num_heads=args.num_heads,
-                    decoder_embed_dim=args.decoder_embed_dim, decoder_depth=args.decoder_depth,
-                    decoder_num_heads=args.decoder_num_heads, norm_pix_loss=False)
+    cfg = MaeConfig(
+        embed_dim=args.embed_dim,
+        depth=args.depth,
+        num_heads=args.num_heads,
+        decoder_embed_dim=args.decoder_embed_dim,
+        decoder_depth=args.decoder_depth,
+        decoder_num_heads=args.decoder_num_heads,
+        norm_pix_loss=False,
+    )
     if args.init:
         model, _ = load_checkpoint(str(args.init))
         cfg = model.cfg
@@ -183,8 +201,15 @@ def main():
 
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     total = args.window_steps + args.full_steps
-    log = {"args": {k: str(v) for k, v in vars(args).items()}, "config": cfg.to_dict(), "params": n_params,
-           "train_photos": len(train), "held_out_photos": len(held), "steps": [], "validation": []}
+    log = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "config": cfg.to_dict(),
+        "params": n_params,
+        "train_photos": len(train),
+        "held_out_photos": len(held),
+        "steps": [],
+        "validation": [],
+    }
     started, running = time.time(), []
     for step in range(total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
@@ -198,9 +223,13 @@ def main():
         optimizer.step()
         running.append(loss.item())
         if (step + 1) % args.log_every == 0:
-            entry = {"step": step + 1, "phase": "window" if window < cfg.grid_size else "full",
-                     "loss": float(np.mean(running)), "lr": optimizer.param_groups[0]["lr"],
-                     "elapsed_s": round(time.time() - started, 1)}
+            entry = {
+                "step": step + 1,
+                "phase": "window" if window < cfg.grid_size else "full",
+                "loss": float(np.mean(running)),
+                "lr": optimizer.param_groups[0]["lr"],
+                "elapsed_s": round(time.time() - started, 1),
+            }
             log["steps"].append(entry)
             running = []
             print(json.dumps(entry), flush=True)

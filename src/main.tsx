@@ -1,14 +1,16 @@
+import './ui/app.css';
+import './ui/explain.css';
+
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+
 import { startInferenceWorker } from './runtime/inferenceClient';
 import { App } from './ui/App';
 import { isolateWithServiceWorker } from './ui/isolation';
-import './ui/app.css';
-import './ui/explain.css';
 import { createBrowserServices } from './ui/services';
 import { AppStoreContext, createAppStore } from './ui/store';
-import { syncUrlWithStore } from './ui/urlSync';
 import { parseUrlState } from './ui/urlState';
+import { syncUrlWithStore } from './ui/urlSync';
 
 function startApp(rootElement: HTMLElement): void {
   const store = createAppStore(createBrowserServices(startInferenceWorker()));

@@ -6,11 +6,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+
 import { interpolationBaseline, maskedMetrics, meanColorFill } from '../mae/metrics';
-import { randomMasking } from '../mae/masking';
-import { predictionInImageSpace, predictionToPixels } from '../mae/views';
+import { prepareImage } from '../mae/pipeline';
+import { reconstruct } from '../runtime/reconstruct';
 import { IMAGE_EXTENSIONS, readImage } from './images';
-import { loadNodeModel, prepareImage } from './model';
+import { loadNodeModel } from './model';
 
 export interface EvalOptions {
   model: string;
@@ -33,7 +34,7 @@ export async function evaluate(
   options: EvalOptions,
 ): Promise<{ images: ImageScore[]; summary: Omit<ImageScore, 'image'> }> {
   const model = await loadNodeModel(options.model);
-  const { imageSize, patchSize, numPatches } = model.config;
+  const { imageSize, patchSize } = model.config;
   const files = (await readdir(options.data))
     .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
     .sort();
@@ -43,16 +44,15 @@ export async function evaluate(
     const input = prepareImage(await readImage(join(options.data, file)), model.config);
     const scores = { model: [] as number[], meanFill: [] as number[], interpolation: [] as number[] };
     for (const seed of options.seeds) {
-      const masking = randomMasking(numPatches, options.maskRatio, seed);
-      const { pred } = await model.reconstruct(input.patches, masking);
+      const run = await reconstruct(model.runner, model.config, input, {
+        mask: { mode: 'random', ratio: options.maskRatio, seed },
+      });
       const truth = input.image.data;
       const psnr = (pixels: ArrayLike<number>) =>
-        maskedMetrics(truth, pixels, masking.mask, imageSize, patchSize).psnr;
-      scores.model.push(
-        psnr(predictionToPixels(predictionInImageSpace(pred, input.patches, model.config), model.config)),
-      );
-      scores.meanFill.push(psnr(meanColorFill(truth, masking.mask, imageSize, patchSize)));
-      scores.interpolation.push(interpolationBaseline(truth, masking.mask, imageSize, patchSize).psnr);
+        maskedMetrics(truth, pixels, run.mask, imageSize, patchSize).psnr;
+      scores.model.push(run.maskedPsnr);
+      scores.meanFill.push(psnr(meanColorFill(truth, run.mask, imageSize, patchSize)));
+      scores.interpolation.push(interpolationBaseline(truth, run.mask, imageSize, patchSize).psnr);
     }
     const score = {
       image: basename(file),

@@ -7,6 +7,8 @@
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
  */
 import { parseArgs } from 'node:util';
+
+import { errorText } from '../shared/errorText';
 import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
 import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
@@ -73,6 +75,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`error: ${errorText(error)}`);
   process.exit(1);
 });

@@ -6,17 +6,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { patchDim } from '../mae/config';
 import { composeFigure } from '../mae/figure';
-import { maskFromNoise, uniformNoise, type Masking } from '../mae/masking';
-import { maskedMetrics } from '../mae/metrics';
+import { uniformNoise } from '../mae/masking';
+import type { MaskSpec } from '../mae/maskModes';
 import { parseNpy, writeNpy } from '../mae/npy';
-import type { PreparedImage } from '../mae/pipeline';
-import { parseRatioList, sweepMaskings } from '../mae/sweep';
-import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
-import { DEFAULT_MODEL, UsageError, parseRatio, parseSeed } from './args';
+import { prepareImage } from '../mae/pipeline';
+import { parseRatioList } from '../mae/sweep';
+import { reconstruct, type Reconstruction } from '../runtime/reconstruct';
+import { errorText } from '../shared/errorText';
+import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
 import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
-import { loadNodeModel, prepareImage, type NodeModel } from './model';
+import { loadNodeModel, type NodeModel } from './model';
 
 export const DEFAULT_MASK_RATIO = 0.75;
 export const DEFAULT_SEED = 0;
@@ -114,7 +116,7 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 /** Why an image failed, without its path: the report puts the path in front once. */
 function errorMessage(file: string, error: unknown): string {
   if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return 'no such file';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }
 
@@ -143,7 +145,7 @@ async function readNoise(file: string, numPatches: number): Promise<Float32Array
   try {
     array = parseNpy(await readFile(file));
   } catch (error) {
-    throw new UsageError(`--noise ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`--noise ${file}: ${errorText(error)}`);
   }
   const { shape, data, dtype } = array;
   const rowShape = shape.length === 1 || (shape.length === 2 && shape[0] === 1);
@@ -177,41 +179,66 @@ function maskPercent(ratio: number): string {
   return `${Number((ratio * 100).toFixed(1))}%`;
 }
 
-function caption(modelName: string, options: ReconstructOptions, masking: Masking, psnr: number): string {
-  const numPatches = masking.mask.length;
+function caption(
+  modelName: string,
+  options: ReconstructOptions,
+  visible: number,
+  numPatches: number,
+  psnr: number,
+): string {
   const maskSource = options.noiseFile ? `noise ${basename(options.noiseFile)}` : `seed ${options.seed}`;
   const quality = Number.isNaN(psnr) ? 'no patch removed' : `masked-patch PSNR ${psnr.toFixed(2)} dB`;
   return [
     modelName,
     `mask ${maskPercent(options.maskRatio)}`,
     maskSource,
-    `${masking.idsKeep.length} of ${numPatches} patches visible`,
+    `${visible} of ${numPatches} patches visible`,
     quality,
   ].join(' \u00b7 ');
 }
 
-/** One masking of a prepared image: the model's run, the four views and the masked-patch metrics. */
-async function reconstructPrepared(input: PreparedImage, model: NodeModel, masking: Masking) {
+/** The four views and the numbers for one image; writes STEM.png and, if asked, the tensors. */
+async function reconstructOne(
+  file: string,
+  model: NodeModel,
+  mask: MaskSpec,
+  options: ReconstructOptions,
+): Promise<ImageMetrics> {
+  const started = performance.now();
   const { config } = model;
-  const run = await model.reconstruct(input.patches, masking);
-  const pred = predictionInImageSpace(run.pred, input.patches, config); // [N, P*P*3]
-  const predicted = predictionToPixels(pred, config); // [S, S, 3]
-  const views = composeViewsFromPixels(input.image, predicted, masking.mask, config.patchSize);
-  const metrics = maskedMetrics(
-    input.image.data,
-    predicted,
-    masking.mask,
-    config.imageSize,
-    config.patchSize,
-  );
-  return { run, views, metrics };
+  const { imageSize, numPatches } = config;
+  const input = prepareImage(await readImage(file), config);
+  const run = await reconstruct(model.runner, config, input, { mask, tensors: options.saveTensors });
+  const { views, visiblePatches } = run;
+  const figure = composeFigure({
+    views: [
+      { label: 'Original', rgba: views.original },
+      { label: 'Masked', rgba: views.masked },
+      { label: 'Reconstruction', rgba: views.reconstruction },
+      { label: 'Reconstruction + visible', rgba: views.reconstructionPlusVisible },
+    ].map((view) => ({ ...view, width: imageSize, height: imageSize })),
+    caption: caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
+  });
+
+  const stem = join(options.out, stemOf(file));
+  await writePng(`${stem}.png`, figure.width, figure.height, figure.rgba);
+  if (run.tensors) {
+    const { pred, latent, masking } = run.tensors;
+    const tensors: [string, Parameters<typeof writeNpy>[0], number[]][] = [
+      ['pred', pred, [1, numPatches, patchDim(config)]],
+      ['mask', Float32Array.from(masking.mask), [1, numPatches]],
+      ['ids_restore', BigInt64Array.from(masking.idsRestore, (id) => BigInt(id)), [1, numPatches]],
+      ['latent', latent, [1, visiblePatches + 1, config.encoder.embedDim]],
+    ];
+    for (const [name, data, shape] of tensors) await writeFile(`${stem}.${name}.npy`, writeNpy(data, shape));
+  }
+  return metricsRow(file, options.maskRatio, run, started, options);
 }
 
 function metricsRow(
   file: string,
   ratio: number,
-  masking: Masking,
-  pass: Awaited<ReturnType<typeof reconstructPrepared>>,
+  run: Reconstruction,
   started: number,
   options: ReconstructOptions,
 ): ImageMetrics {
@@ -220,62 +247,25 @@ function metricsRow(
     mask_ratio: ratio,
     seed: options.noiseFile ? null : options.seed,
     noise_file: options.noiseFile ?? null,
-    visible_patches: masking.idsKeep.length,
-    num_patches: masking.mask.length,
-    masked_mse: finiteOrNull(pass.metrics.mse),
-    masked_psnr_db: finiteOrNull(pass.metrics.psnr),
-    encoder_ms: round(pass.run.encoderMs, 3),
-    decoder_ms: round(pass.run.decoderMs, 3),
+    visible_patches: run.visiblePatches,
+    num_patches: run.numPatches,
+    masked_mse: finiteOrNull(run.maskedMse),
+    masked_psnr_db: finiteOrNull(run.maskedPsnr),
+    encoder_ms: round(run.encoderMs, 3),
+    decoder_ms: round(run.decoderMs, 3),
     total_ms: round(performance.now() - started, 3),
   };
 }
 
-/** The four views and the numbers for one image; writes STEM.png and, if asked, the tensors. */
-async function reconstructOne(
-  file: string,
-  model: NodeModel,
-  masking: Masking,
-  options: ReconstructOptions,
-): Promise<ImageMetrics> {
-  const started = performance.now();
-  const { config } = model;
-  const { imageSize, numPatches } = config;
-  const input = prepareImage(await readImage(file), config);
-  const pass = await reconstructPrepared(input, model, masking);
-  const { run, views, metrics } = pass;
-  const figure = composeFigure({
-    views: [
-      { label: 'Original', rgba: views.original },
-      { label: 'Masked', rgba: views.masked },
-      { label: 'Reconstruction', rgba: views.reconstruction },
-      { label: 'Reconstruction + visible', rgba: views.reconstructionPlusVisible },
-    ].map((view) => ({ ...view, width: imageSize, height: imageSize })),
-    caption: caption(basename(options.model), options, masking, metrics.psnr),
-  });
-
-  const stem = join(options.out, stemOf(file));
-  await writePng(`${stem}.png`, figure.width, figure.height, figure.rgba);
-  if (options.saveTensors) {
-    const keep = masking.idsKeep.length;
-    const tensors: [string, Parameters<typeof writeNpy>[0], number[]][] = [
-      ['pred', run.pred, [1, numPatches, patchDim(config)]],
-      ['mask', Float32Array.from(masking.mask), [1, numPatches]],
-      ['ids_restore', BigInt64Array.from(masking.idsRestore, (id) => BigInt(id)), [1, numPatches]],
-      ['latent', run.latent, [1, keep + 1, config.encoder.embedDim]],
-    ];
-    for (const [name, data, shape] of tensors) await writeFile(`${stem}.${name}.npy`, writeNpy(data, shape));
-  }
-  return metricsRow(file, options.maskRatio, masking, pass, started, options);
-}
-
 /**
  * The sweep of one image: STEM.png with, per ratio, the masked input above the reconstruction +
- * visible, labelled with the ratio and PSNR. One metrics row per ratio.
+ * visible, labelled with the ratio, K and PSNR. One metrics row per ratio; every ratio masks
+ * with the same `noise`.
  */
 async function sweepOne(
   file: string,
   model: NodeModel,
-  maskings: Masking[],
+  noise: Float32Array,
   options: ReconstructOptions & { sweep: number[] },
 ): Promise<ImageMetrics[]> {
   const started = performance.now();
@@ -284,19 +274,16 @@ async function sweepOne(
   const input = prepareImage(await readImage(file), config);
   const rows: ImageMetrics[] = [];
   const views = [];
-  for (const [i, masking] of maskings.entries()) {
-    const pass = await reconstructPrepared(input, model, masking);
-    const ratio = options.sweep[i]!;
-    rows.push(metricsRow(file, ratio, masking, pass, started, options));
+  for (const ratio of options.sweep) {
+    const run = await reconstruct(model.runner, config, input, { mask: { mode: 'noise', noise, ratio } });
+    rows.push(metricsRow(file, ratio, run, started, options));
     const stacked = new Uint8ClampedArray(imageSize * imageSize * 8); // [2S, S, 4]
-    stacked.set(pass.views.masked);
-    stacked.set(pass.views.reconstructionPlusVisible, imageSize * imageSize * 4);
-    const quality = Number.isNaN(pass.metrics.psnr)
-      ? 'nothing removed'
-      : `${pass.metrics.psnr.toFixed(2)} dB`;
+    stacked.set(run.views.masked);
+    stacked.set(run.views.reconstructionPlusVisible, imageSize * imageSize * 4);
+    const quality = Number.isNaN(run.maskedPsnr) ? 'none removed' : `${run.maskedPsnr.toFixed(2)}dB`;
+    // Short enough for one line over a 224-pixel view.
     views.push({
-      // Short enough for one line over a 224-pixel view.
-      label: `${maskPercent(ratio)} K=${masking.idsKeep.length} ${quality}`,
+      label: `${maskPercent(ratio)} K=${run.visiblePatches} ${quality}`,
       rgba: stacked,
       width: imageSize,
       height: imageSize * 2,
@@ -374,13 +361,14 @@ export async function reconstructImages(options: ReconstructOptions): Promise<Re
   const model = await loadModel(options.model);
   try {
     const { numPatches } = model.config;
-    // randomMasking(N, ratio, seed) is maskFromNoise(uniformNoise(N, seed), ratio).
+    // Random masking is the seed's uniform noise, argsorted: a sweep reuses that one array.
     const noise = options.noiseFile
       ? await readNoise(options.noiseFile, numPatches)
       : uniformNoise(numPatches, options.seed);
+    const mask: MaskSpec = options.noiseFile
+      ? { mode: 'noise', noise, ratio: options.maskRatio }
+      : { mode: 'random', ratio: options.maskRatio, seed: options.seed };
     const { sweep } = options;
-    const masking = maskFromNoise(noise, options.maskRatio);
-    const sweepMasks = sweep ? sweepMaskings(noise, sweep) : [];
     await mkdir(options.out, { recursive: true });
 
     const progress = new Progress(options.log ?? process.stderr, options.images.length);
@@ -388,8 +376,8 @@ export async function reconstructImages(options: ReconstructOptions): Promise<Re
     for (const file of options.images) {
       try {
         const rows = sweep
-          ? await sweepOne(file, model, sweepMasks, { ...options, sweep })
-          : [await reconstructOne(file, model, masking, options)];
+          ? await sweepOne(file, model, noise, { ...options, sweep })
+          : [await reconstructOne(file, model, mask, options)];
         result.images.push(...rows);
         progress.succeeded(rows.at(-1)!);
       } catch (error) {
@@ -440,12 +428,13 @@ export async function runReconstruct(args: string[]): Promise<number> {
   }
   let sweep: number[] | undefined;
   if (values.sweep !== undefined) {
-    if (values['save-tensors'])
+    if (values['save-tensors']) {
       throw new UsageError("--save-tensors writes one ratio's tensors; leave it out with --sweep");
+    }
     try {
       sweep = parseRatioList(values.sweep);
     } catch (error) {
-      throw new UsageError(`--sweep: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(`--sweep: ${errorText(error)}`);
     }
   }
   const images = await expandInputs(positionals);

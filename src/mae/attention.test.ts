@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { attentionEntropy, attentionRollout, meanAttentionDistance, residualAttention } from './attention';
 
 /** `[1, L, H, T, T]` from per-layer, per-head T x T matrices given as nested arrays. */

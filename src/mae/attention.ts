@@ -5,7 +5,7 @@
  * et al. 2020) and each head's attention entropy. Written here because no maintained JS library
  * computes them; they are a few loops over one typed array. Pure: no DOM, no ORT.
  */
-import { attentionShape, type AttentionShape } from './inspect';
+import { type AttentionShape, attentionShape } from './inspect';
 
 function checkedShape(attentions: ArrayLike<number>, dims: readonly number[]): AttentionShape {
   const shape = attentionShape(dims);

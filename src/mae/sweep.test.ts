@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildMasking } from './maskModes';
+
 import { randomMasking, uniformNoise } from './masking';
+import { buildMasking } from './maskModes';
 import { DEFAULT_SWEEP_RATIOS, parseRatioList, ratioGrid, sweepMaskings } from './sweep';
 
 const visibleSet = (idsKeep: Int32Array) => new Set(idsKeep);

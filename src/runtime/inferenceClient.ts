@@ -1,14 +1,17 @@
 /**
- * The page's side of the inference worker: promises over the message protocol, and the rule that
- * keeps the slider live: at most one reconstruction runs and at most one waits; a newer request
- * replaces the waiting one, which resolves to null (superseded). No backlog can build up.
+ * The page's side of the inference worker: promises over the message protocol, and the rules that
+ * keep the slider live: at most one reconstruction runs and at most one waits; a newer request
+ * replaces the waiting one, which resolves to null (superseded), so no backlog can build up. An
+ * image's pixels cross to the worker once; later masks of the same image send only the mask.
  */
 import type { ModelConfig } from '../mae/config';
+import type { RgbImage } from '../mae/image';
 import type { MaeModelBytes } from './maeRunner';
 import {
   assertNever,
   type BackendInfo,
   type ExecutionProviderPreference,
+  MAIN_SLOT,
   type Reconstruction,
   type ReconstructRequest,
   type WorkerReply,
@@ -23,7 +26,7 @@ export interface WorkerPort {
   terminate(): void;
 }
 
-export type ReconstructInput = Omit<ReconstructRequest, 'type' | 'id'>;
+export type ReconstructInput = Omit<ReconstructRequest, 'type' | 'id' | 'image'> & { image: RgbImage };
 
 interface Waiting {
   resolve(reply: WorkerReply): void;
@@ -44,6 +47,8 @@ export class InferenceClient {
   private readonly waiting = new Map<number, Waiting>();
   private reconstructing = false;
   private queued: QueuedReconstruction | null = null;
+  /** imageVersion whose pixels the worker holds (prepared) after the requests sent so far. */
+  private imageInWorker: number | null = null;
 
   constructor(private readonly worker: WorkerPort) {
     worker.addEventListener('message', (event) => this.receive(event.data));
@@ -62,14 +67,13 @@ export class InferenceClient {
     config: ModelConfig,
     model: MaeModelBytes,
     executionProvider: ExecutionProviderPreference = 'auto',
-    slot?: string,
+    slot: string = MAIN_SLOT,
   ): Promise<BackendInfo> {
     const arrays = [model.encoder, model.decoder, model.lean?.encoder, model.lean?.decoder];
     const buffers = new Set(arrays.flatMap((array) => (array ? [array.buffer as ArrayBuffer] : [])));
-    const reply = await this.send(
-      { type: 'load', config, model, executionProvider, ...(slot !== undefined && { slot }) },
-      [...buffers],
-    );
+    // A new model drops the worker's prepared image (it depends on the model's size and statistics).
+    if (slot === MAIN_SLOT) this.imageInWorker = null;
+    const reply = await this.send({ type: 'load', config, model, executionProvider, slot }, [...buffers]);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
     return reply.backend;
   }
@@ -82,12 +86,24 @@ export class InferenceClient {
 
   /**
    * One reconstruction outside the latest-wins queue: never superseded, answered in order with
-   * the others. For work that needs every answer (the sweep, a second model's run).
+   * the others. For work that needs every answer (the sweep, a second model's run). Pixels go to
+   * a second model's slot every time; the page's slot gets them once per image, as above.
    */
   async reconstructExactly(input: ReconstructInput): Promise<Reconstruction> {
-    const reply = await this.send({ type: 'reconstruct', ...input }, []);
-    if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
-    return reply.result;
+    const onMain = (input.slot ?? MAIN_SLOT) === MAIN_SLOT;
+    const needsPixels = !onMain || input.imageVersion !== this.imageInWorker;
+    if (onMain) this.imageInWorker = input.imageVersion;
+    try {
+      const reply = await this.send(
+        { type: 'reconstruct', ...input, image: needsPixels ? input.image : null },
+        [],
+      );
+      if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
+      return reply.result;
+    } catch (error) {
+      if (onMain) this.imageInWorker = null;
+      throw error;
+    }
   }
 
   /** Resolves to null when a newer call replaced this one before it started. */
@@ -113,12 +129,19 @@ export class InferenceClient {
     if (this.reconstructing || !job) return;
     this.queued = null;
     this.reconstructing = true;
-    this.send({ type: 'reconstruct', ...job.input }, [])
+    const { image, imageVersion } = job.input;
+    const needsPixels = imageVersion !== this.imageInWorker;
+    this.imageInWorker = imageVersion;
+    this.send({ type: 'reconstruct', ...job.input, image: needsPixels ? image : null }, [])
       .then((reply) => {
         if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
         job.resolve(reply.result);
       })
-      .catch((error: Error) => job.reject(error))
+      .catch((error: Error) => {
+        // The worker may not have kept the pixels: send them again next time.
+        this.imageInWorker = null;
+        job.reject(error);
+      })
       .finally(() => {
         this.reconstructing = false;
         this.startQueued();

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
 import { parseModelConfig } from '../mae/config';

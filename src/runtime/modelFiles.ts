@@ -3,7 +3,7 @@
  * with byte progress, kept in the Cache API between visits and checked against the SHA-256 that
  * config.json records.
  */
-import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../mae/config';
+import { type ModelConfig, ModelConfigError, type ModelFile, parseModelConfig } from '../mae/config';
 import type { MaeModelBytes } from './maeRunner';
 import { readModelBytes } from './modelBytes';
 

@@ -10,8 +10,8 @@ import { MaskModePicker, MaskRatioSlider, SeedControl } from './components/MaskC
 import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
 import { PipelineStepper } from './components/PipelineStepper';
-import { Stats, ViewsPanel } from './components/ViewsPanel';
 import { SweepPanel } from './components/SweepPanel';
+import { Stats, ViewsPanel } from './components/ViewsPanel';
 
 function Logo() {
   // A 3x3 patch grid with most cells hidden: the idea of the page in one glyph.

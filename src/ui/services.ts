@@ -2,7 +2,7 @@
 import { startBaselineWorker } from '../runtime/baseline';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
-import { fetchModelBytes, fetchModelConfig, readLocalModel, type ByteProgress } from '../runtime/modelFiles';
+import { type ByteProgress, fetchModelBytes, fetchModelConfig, readLocalModel } from '../runtime/modelFiles';
 import { parseModelIndex } from '../runtime/modelIndex';
 import { sampleUrl } from './samples';
 import type { AppServices, LoadedModel } from './store';

@@ -7,12 +7,14 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { evaluate } from '../../src/cli/eval';
 import { readImage } from '../../src/cli/images';
 import { answerBaseline } from '../../src/runtime/baseline';
 import { createRequestHandler } from '../../src/runtime/inferenceHandler';
-import { createAppStore, type AppStore } from '../../src/ui/store';
+import { type AppStore, createAppStore } from '../../src/ui/store';
 import { singleModelServices } from '../helpers/appServices';
 import { nodeOrt, readBundledModel } from '../helpers/nodeOrt';
 

@@ -7,15 +7,17 @@
  */
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { parseModelConfig, type ModelConfig } from '../../src/mae/config';
+import { type ModelConfig, parseModelConfig } from '../../src/mae/config';
 import { lenKeep } from '../../src/mae/masking';
 import { interpolationBaseline } from '../../src/mae/metrics';
-import { panelLayout } from '../../src/ui/figure';
 import { ARTICLE_SECTIONS } from '../../src/ui/components/Article';
+import { panelLayout } from '../../src/ui/figure';
 import { STEP_IDS, STEP_TITLES } from '../../src/ui/steps';
 import {
   buildDist,

@@ -2,10 +2,12 @@
  * What the e2e files share: building dist/, a free loopback port, Debian's Chromium through
  * playwright-core, and waiting for the views to show a finished reconstruction.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,11 +20,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lenKeep } from '../../src/mae/masking';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { lenKeep } from '../../src/mae/masking';
+import { type ModelIndexEntry, parseModelIndex } from '../../src/runtime/modelIndex';
 import {
   buildDist,
   canvasPixels,
@@ -103,7 +105,8 @@ function writeBrokenModels(): void {
 
 beforeAll(async () => {
   buildDist();
-  const made = spawnSync('/usr/bin/python3', [join(root, 'scripts', 'make_image_zoo.py'), zooDir], {
+  const made = spawnSync('/usr/bin/python3', ['-m', 'scripts.make_image_zoo', zooDir], {
+    cwd: root,
     encoding: 'utf8',
   });
   if (made.status !== 0) throw new Error(`make_image_zoo.py failed:\n${made.stderr}`);

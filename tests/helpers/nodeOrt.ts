@@ -3,7 +3,8 @@
  * folder: for tests that run the page's own request handler natively.
  */
 import { readFileSync } from 'node:fs';
-import { parseModelConfig, type ModelConfig, type ModelFile } from '../../src/mae/config';
+
+import { type ModelConfig, type ModelFile, parseModelConfig } from '../../src/mae/config';
 import type { Backend } from '../../src/runtime/inferenceHandler';
 import type { MaeModelBytes } from '../../src/runtime/maeRunner';
 import { readModelBytes } from '../../src/runtime/modelBytes';

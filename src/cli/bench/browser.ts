@@ -6,10 +6,12 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type Connect, type Plugin, type PreviewServer } from 'vite';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, type Connect, type Plugin, preview, type PreviewServer } from 'vite';
+
 import type { AdapterReport, Measurement, MeasureRequest } from '../../bench/protocol';
-import { VIEWS_PAINTED_MARK } from '../../ui/marks';
+import { VIEWS_PAINTED_MARK } from '../../shared/marks';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 
 // --enable-unsafe-webgpu exposes navigator.gpu headless; without a GPU the adapter is SwiftShader.

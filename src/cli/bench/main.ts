@@ -10,44 +10,46 @@ import { availableParallelism, cpus, freemem, loadavg, release, totalmem } from 
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { reconstructionFlops } from '../../bench/flops';
 import { percentile } from '../../bench/stats';
 import {
+  INPUT_HEIGHT,
+  INPUT_WIDTH,
   summarize,
   syntheticPhoto,
   timeReconstructions,
-  INPUT_HEIGHT,
-  INPUT_WIDTH,
 } from '../../bench/workload';
 import {
-  ModelConfigError,
-  parseModelConfig,
   type ModelConfig,
+  ModelConfigError,
   type ModelFile,
+  parseModelConfig,
   type QuantizationMode,
 } from '../../mae/config';
 import { lenKeep } from '../../mae/masking';
+import { errorText } from '../../shared/errorText';
+import { VIEWS_PAINTED_MARK } from '../../shared/marks';
+import { CHROMIUM } from '../chromium';
 import { evaluate } from '../eval';
 import { readNodeModel } from '../model';
-import { CHROMIUM } from '../chromium';
-import { VIEWS_PAINTED_MARK } from '../../ui/marks';
 import { BenchBrowser } from './browser';
 import {
+  type LoadedModel,
   PYTHON,
+  type ReferenceRun,
   referenceRun,
   runTorch,
   withNodeRunner,
-  type LoadedModel,
-  type ReferenceRun,
 } from './native';
 import {
+  type BenchResult,
   BUNDLED_ID,
   computeRatios,
-  renderMarkdown,
-  RESULT_FORMAT,
-  type BenchResult,
   type MachineInfo,
   type ModelReport,
+  renderMarkdown,
+  RESULT_FORMAT,
   type RuntimeRun,
   type SliderReport,
 } from './report';
@@ -58,6 +60,8 @@ const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);
 const QUICK_STAND_IN = join(REPO_ROOT, 'tests/fixtures/onnx/official');
 const BENCH_DIST = join(REPO_ROOT, 'out/bench-dist');
 const MASK_RATIO = 0.75;
+/** The instruction sets that decide which integer GEMM kernel onnxruntime runs int8 models on. */
+const CPU_FEATURES = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'];
 /** A large export holds ~1.3 GB of weights, several times over while exporting and loading. */
 const LARGE_MIN_FREE_BYTES = 8 * 2 ** 30;
 
@@ -146,13 +150,13 @@ async function randomExport(preset: string): Promise<BenchModel> {
   const folder = join(REPO_ROOT, 'models', id);
   if (await isCurrentRandomExport(folder, preset)) return { id, folder, role: 'random' };
   log(`exporting random-weight ${preset} to ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/export_onnx.py', '--random', preset, '--out', folder]);
+  await run(PYTHON, ['-m', 'scripts.export_onnx', '--random', preset, '--out', folder]);
   return { id, folder, role: 'random' };
 }
 
 /**
  * models/ID-MODE: `source` quantised by scripts/quantize_onnx.py, unless a copy in that mode that is
- * newer than the source's config.json is there.
+ * newer than the source's config.json and than the script is there.
  */
 async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promise<BenchModel> {
   const id = `${source.id}-${mode}`;
@@ -163,8 +167,10 @@ async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promis
     try {
       const { files, quantization } = parseModelConfig(JSON.parse(await readFile(configPath, 'utf8')));
       const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
-      const newer =
-        (await stat(configPath)).mtimeMs >= (await stat(join(source.folder, 'config.json'))).mtimeMs;
+      // A change of format (issue 11 changed int8's) makes older copies stale too.
+      const inputs = [join(source.folder, 'config.json'), join(REPO_ROOT, 'scripts/quantize_onnx.py')];
+      const inputTimes = await Promise.all(inputs.map(async (path) => (await stat(path)).mtimeMs));
+      const newer = (await stat(configPath)).mtimeMs >= Math.max(...inputTimes);
       if (quantization?.mode === mode && newer && listed.every((f) => f && existsSync(join(folder, f.path))))
         return model;
     } catch (error) {
@@ -172,7 +178,7 @@ async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promis
     }
   }
   log(`quantising ${source.id} (${mode}) into ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/quantize_onnx.py', source.folder, folder, '--mode', mode]);
+  await run(PYTHON, ['-m', 'scripts.quantize_onnx', source.folder, folder, '--mode', mode]);
   return model;
 }
 
@@ -211,10 +217,6 @@ async function graphBytes(folder: string, config: ModelConfig): Promise<number> 
   const size = async (file: ModelFile | undefined): Promise<number> =>
     file ? (await stat(join(folder, file.path))).size + (await size(file.externalData)) : 0;
   return (await size(config.files.encoder)) + (await size(config.files.decoder));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const gflopPerS = (flops: number, ms: number) => Number((flops / (ms / 1000) / 1e9).toFixed(2));
@@ -317,8 +319,9 @@ async function benchNative(
     try {
       await withNodeRunner(loaded, allThreads, 'full', async (runner) => {
         const fetchOnly = summarize(await timeReconstructions(runner, config, decoded, loop));
-        const extras = { attentions: true, predPerLayer: true };
-        const fetchAll = summarize(await timeReconstructions(runner, config, decoded, { ...loop, extras }));
+        const fetchAll = summarize(
+          await timeReconstructions(runner, config, decoded, { ...loop, intermediates: true }),
+        );
         report.extra_outputs = {
           threads: allThreads,
           lean_ms: leanAllThreadsMs!,
@@ -502,11 +505,18 @@ async function packageVersion(name: string): Promise<string> {
   return (JSON.parse(json) as { version: string }).version;
 }
 
+/** The instruction sets, of those that pick onnxruntime's int8 kernels, the first CPU's flags list. */
+function cpuFeatures(cpuinfo: string): string[] {
+  const flags = new Set(/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/));
+  return CPU_FEATURES.filter((feature) => flags.has(feature));
+}
+
 async function machineBase(): Promise<Omit<MachineInfo, 'chromium' | 'webgpu_adapter' | 'torch'>> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
   return {
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    cpu_features: cpuFeatures(cpuinfo),
     cores: availableParallelism(),
     memory_gib: Number((totalmem() / 2 ** 30).toFixed(1)),
     os: `${/^PRETTY_NAME="?([^"\n]+)"?$/m.exec(osRelease)?.[1] ?? process.platform}, kernel ${release()}`,

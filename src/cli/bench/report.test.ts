@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import type { TimingSummary } from '../../bench/workload';
 import {
-  computeRatios,
-  renderMarkdown,
   type BenchResult,
+  computeRatios,
   type ModelReport,
+  renderMarkdown,
   type SliderReport,
 } from './report';
 
@@ -134,6 +135,7 @@ describe('computeRatios', () => {
       duration_s: 300,
       machine: {
         cpu: 'Test CPU',
+        cpu_features: ['avx2', 'avx512f', 'avx512_vnni'],
         cores: 2,
         memory_gib: 8,
         os: 'Test OS',
@@ -155,6 +157,7 @@ describe('computeRatios', () => {
     const markdown = renderMarkdown(result, 'The encoder is slow because of X.\n');
     expect(markdown).toContain('| random-base | Chromium, onnxruntime-web WASM | 2 | **452.0** |');
     expect(markdown).toContain('| random-base | onnxruntime-node (CPU) | 1 | failed: broke |');
+    expect(markdown).toContain('- CPU: Test CPU, 2 cores (avx2, avx512f, avx512_vnni); memory 8.0 GiB');
     expect(markdown).toContain('p50 40.0 ms, p95 120.0 ms');
     expect(markdown).toContain('## Failed');
     expect(markdown).toMatch(/## Notes\n\nThe encoder is slow because of X.\n$/);

@@ -105,6 +105,11 @@ export interface SliderReport {
 
 export interface MachineInfo {
   cpu: string;
+  /**
+   * Which of avx2, avx512f, avx512_vnni, avx_vnni /proc/cpuinfo lists: they choose onnxruntime's
+   * integer GEMM kernel (VNNI, or AVX2's int16 pairs), so they explain int8 numbers.
+   */
+  cpu_features: string[];
   cores: number;
   memory_gib: number;
   os: string;
@@ -292,7 +297,8 @@ export function renderMarkdown(result: BenchResult, notes?: string): string {
     '',
     '## Machine',
     '',
-    `- CPU: ${m.cpu}, ${m.cores} cores; memory ${m.memory_gib.toFixed(1)} GiB; ${m.os}`,
+    `- CPU: ${m.cpu}, ${m.cores} cores (${m.cpu_features.join(', ') || 'none of avx2, avx512f, avx512_vnni, avx_vnni'}); ` +
+      `memory ${m.memory_gib.toFixed(1)} GiB; ${m.os}`,
     `- Node ${m.node}, onnxruntime-node ${m.onnxruntime_node}, onnxruntime-web ${m.onnxruntime_web}, ` +
       `Chromium ${m.chromium ?? '(not run)'}, PyTorch ${m.torch ?? '(not run)'}`,
     `- WebGPU adapter: ${

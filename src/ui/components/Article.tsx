@@ -4,9 +4,10 @@
  * MathML, which the browser typesets itself (no library, no font download).
  */
 import { type MouseEvent, type ReactNode } from 'react';
+
 import { formatMs, formatPsnr } from '../format';
-import { useAppStore } from '../store';
 import { STEP_IDS, STEP_TITLES, type StepId } from '../steps';
+import { useAppStore } from '../store';
 
 interface Section {
   id: string;

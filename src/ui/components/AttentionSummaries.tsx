@@ -4,8 +4,9 @@
  * re-read the run's attentions; nothing runs the model.
  */
 import { useMemo } from 'react';
-import { gridSize } from '../../mae/config';
+
 import { attentionEntropy, meanAttentionDistance, type PerHead } from '../../mae/attention';
+import { gridSize } from '../../mae/config';
 import { Plot, type PlotSeries } from './Plot';
 import type { StepRun } from './StepBodies';
 

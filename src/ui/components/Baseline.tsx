@@ -3,6 +3,7 @@
  * that says which wins on the image on show. The numbers come from baselineSlice.
  */
 import { useId } from 'react';
+
 import { formatPsnr } from '../format';
 import { useAppStore } from '../store';
 

@@ -3,12 +3,13 @@
  * their PSNRs, and a per-patch map of where they differ. Closed by default; closing releases the
  * second model's sessions in the worker.
  */
-import { useId, useMemo, type FormEvent } from 'react';
+import { type FormEvent, useId, useMemo } from 'react';
+
 import { gridSize } from '../../mae/config';
 import { finiteRange, patchHeatmap } from '../../mae/inspect';
-import type { CompareRun } from '../compareSlice';
 import { formatPsnr } from '../format';
 import { useAppStore } from '../store';
+import type { CompareRun } from '../store/compareSlice';
 import { PixelCanvas } from './PixelCanvas';
 
 function ModelChooser() {

@@ -1,4 +1,4 @@
-import { SAMPLES, sampleById, sampleUrl } from '../samples';
+import { sampleById, SAMPLES, sampleUrl } from '../samples';
 import { useAppStore } from '../store';
 
 export function FileButton() {

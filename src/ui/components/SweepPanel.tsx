@@ -4,10 +4,11 @@
  * interpolation at every 5 %, each downloadable as PNG.
  */
 import { useRef } from 'react';
+
 import { downloadCanvas, drawPanels, stackedCanvas, svgToCanvas } from '../figure';
 import { formatPsnr, slug } from '../format';
 import { sourceLabel, useAppStore } from '../store';
-import { MAX_SWEEP_PERCENT, type SweepResult } from '../sweepSlice';
+import { MAX_SWEEP_PERCENT, type SweepResult } from '../store/sweepSlice';
 import { PixelCanvas } from './PixelCanvas';
 import { Plot } from './Plot';
 

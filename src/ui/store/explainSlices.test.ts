@@ -3,14 +3,15 @@
  * encoder timing ask the worker for, and what they keep.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { singleModelServices } from '../../tests/helpers/appServices';
-import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { gridSize, parseModelConfig, type ModelConfig } from '../mae/config';
-import { buildMasking } from '../mae/maskModes';
-import type { ReconstructInput } from '../runtime/inferenceClient';
-import type { Reconstruction } from '../runtime/protocol';
+
+import { singleModelServices } from '../../../tests/helpers/appServices';
+import { tinyConfigJson } from '../../../tests/helpers/fixture';
+import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
+import { buildMasking } from '../../mae/maskModes';
+import type { ReconstructInput } from '../../runtime/inferenceClient';
+import type { Reconstruction } from '../../runtime/protocol';
+import { type AppServices, type AppStore, createAppStore } from '.';
 import { COMPARE_SLOT } from './compareSlice';
-import { createAppStore, type AppServices, type AppStore } from './store';
 import { SWEEP_CURVE_PERCENTS } from './sweepSlice';
 
 const config = parseModelConfig(tinyConfigJson());
@@ -25,7 +26,10 @@ function fakeResult(config: ModelConfig, input: ReconstructInput): Reconstructio
     mask,
     visiblePatches: idsKeep.length,
     numPatches: config.numPatches,
+    maskedMse: 1,
     maskedPsnr: 100 - idsKeep.length,
+    maskMs: 0,
+    postMs: 0,
     encoderMs: input.slot === COMPARE_SLOT ? 1000 : idsKeep.length,
     decoderMs: 1,
     totalMs: 2,
@@ -109,11 +113,8 @@ describe('compare slice', () => {
     expect(startSecondModel.mock.calls[0]![0]).toBe(COMPARE_SLOT);
     const { result, compareRun } = store.getState();
     expect(exact[0]!.slot).toBe(COMPARE_SLOT);
-    // The block mask on show, handed over as exactly those kept patches.
-    expect(exact[0]!.mask).toEqual({
-      mode: 'painted',
-      kept: result!.mask.map((removed) => (removed ? 0 : 1)),
-    });
+    // The block mask on show, handed over as exactly those removed patches.
+    expect(exact[0]!.mask).toEqual({ mode: 'painted', mask: result!.mask });
     expect(compareRun!.second.visiblePatches).toBe(result!.visiblePatches);
     // Pictures 100 vs 90 everywhere: an RMS difference of 10 in every patch.
     expect(new Set(compareRun!.difference)).toEqual(new Set([10]));
