@@ -83,34 +83,25 @@ function CompareBody({
   return (
     <>
       <div className="compare__grid">
-        <figure className="compare__item">
-          <PixelCanvas
-            rgba={main.views.reconstructionPlusVisible}
-            width={size}
-            height={size}
-            label="First model's reconstruction"
-            className="compare__canvas"
-          />
-          <figcaption>
-            <strong>{firstName}</strong>
-            <br />
-            masked-patch PSNR {formatPsnr(main.maskedPsnr)} · encoder {main.encoderMs.toFixed(0)} ms
-          </figcaption>
-        </figure>
-        <figure className="compare__item">
-          <PixelCanvas
-            rgba={second.views.reconstructionPlusVisible}
-            width={size}
-            height={size}
-            label="Second model's reconstruction"
-            className="compare__canvas"
-          />
-          <figcaption>
-            <strong>{secondName}</strong>
-            <br />
-            masked-patch PSNR {formatPsnr(second.maskedPsnr)} · encoder {second.encoderMs.toFixed(0)} ms
-          </figcaption>
-        </figure>
+        {[
+          { shown: main, name: firstName, label: "First model's reconstruction" },
+          { shown: second, name: secondName, label: "Second model's reconstruction" },
+        ].map(({ shown, name, label }) => (
+          <figure key={label} className="compare__item">
+            <PixelCanvas
+              rgba={shown.views.reconstructionPlusVisible}
+              width={size}
+              height={size}
+              label={label}
+              className="compare__canvas"
+            />
+            <figcaption>
+              <strong>{name}</strong>
+              <br />
+              masked-patch PSNR {formatPsnr(shown.maskedPsnr)} · encoder {shown.encoderMs.toFixed(0)} ms
+            </figcaption>
+          </figure>
+        ))}
         <figure className="compare__item">
           <PixelCanvas
             rgba={heat}
