@@ -92,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'src/build/**', 'tests/**', '*.config.{js,ts}', 'src/**/*.test.ts'],
+    files: ['src/cli/**', 'src/bench/**', 'src/build/**', 'tests/**', '*.config.{js,ts}', 'src/**/*.test.ts'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

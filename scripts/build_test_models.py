@@ -33,6 +33,7 @@ EXPORTER_FILES = [
     "build_test_models.py",
     "mae/model.py",
     "mae/loaders.py",
+    "mae/fuse_onnx.py",
 ]
 
 

@@ -22,6 +22,7 @@ import onnx
 import torch
 from torch import nn
 
+from scripts.mae.fuse_onnx import fuse
 from scripts.mae.loaders import CheckpointError, load_checkpoint, sha256_file
 from scripts.mae.model import PRESETS, MaskedAutoencoder
 from scripts.quantize_onnx import DEFAULT_BLOCK_SIZE, MODES as QUANTIZE_MODES, QuantizeError, quantize_folder
@@ -117,13 +118,17 @@ def extract_subgraph(model: onnx.ModelProto, input_names, output_name: str) -> o
     )
 
 
-def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: Path):
+def write_lean_graph(
+    full_path: Path, input_names, output_name: str, lean_path: Path, fused_heads: int | None = None
+):
     """A graph that computes only `output_name` and reads its weights from `full_path` itself.
 
     onnxruntime runs every node of a graph whatever outputs are fetched, so the contract's extra
     outputs (attentions, pred_per_layer) would cost time on every run. The lean graph holds no
     weights: each initializer points (ONNX external data: location, offset, length) at the bytes
     of the same tensor inside the full file, so the app downloads the weights once.
+    With `fused_heads` (the graph's attention heads) it uses onnxruntime's com.microsoft fused
+    operators (mae/fuse_onnx.py).
     """
     full = onnx.load(str(full_path), load_external_data=False)
     blob = full_path.read_bytes()
@@ -142,6 +147,10 @@ def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: 
             ]
             position = offset + len(init.raw_data)
     lean = extract_subgraph(onnx.load(str(full_path)), list(input_names), output_name)
+    if fused_heads is not None:
+        lean, counts = fuse(lean, fused_heads)
+        fused = ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "nothing"
+        print(f"  {lean_path.name}: fused {fused}")
     for init in lean.graph.initializer:
         if init.name in references:
             init.ClearField("raw_data")
@@ -164,7 +173,9 @@ def file_entry(folder: Path, name: str, data_name):
     return entry
 
 
-def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: int) -> dict:
+def export(
+    model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: int, fused_ops: bool = False
+) -> dict:
     cfg = model.cfg
     out.mkdir(parents=True, exist_ok=True)
     generator = torch.Generator().manual_seed(0)
@@ -202,9 +213,19 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
             opset,
         )
     write_lean_graph(
-        out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx"
+        out / "encoder.onnx",
+        ["visible_patches", "ids_keep"],
+        "latent",
+        out / "encoder.lean.onnx",
+        cfg.num_heads if fused_ops else None,
     )
-    write_lean_graph(out / "decoder.onnx", ["latent", "ids_restore"], "pred", out / "decoder.lean.onnx")
+    write_lean_graph(
+        out / "decoder.onnx",
+        ["latent", "ids_restore"],
+        "pred",
+        out / "decoder.lean.onnx",
+        cfg.decoder_num_heads if fused_ops else None,
+    )
     config = {
         "format": "mae-lens-model/1",
         "name": name,
@@ -330,6 +351,12 @@ def main():
         "export is made and verified in a temporary folder first",
     )
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, help="--quantize int4 only")
+    parser.add_argument(
+        "--fused-ops",
+        action="store_true",
+        help="lean graphs with onnxruntime's com.microsoft fused operators (Attention, "
+        "SkipLayerNormalization, BiasGelu); the full graphs keep the plain ones",
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-node check")
     args = parser.parse_args()
 
@@ -347,7 +374,7 @@ def main():
             raise SystemExit(f"error: {error}")
         name = args.name or args.out.name
     if not args.quantize:
-        config = export(model, args.out, name, source, args.opset)
+        config = export(model, args.out, name, source, args.opset, args.fused_ops)
         sizes = ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in config["files"].items())
         print(f"wrote {args.out}/ ({sizes}; {config['parameters'] / 1e6:.2f}M parameters)")
         if not args.no_verify:

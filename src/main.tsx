@@ -16,6 +16,7 @@ function startApp(rootElement: HTMLElement): void {
   const store = createAppStore(createBrowserServices(startInferenceWorker()));
   // Started outside React so StrictMode's double effects cannot start it twice.
   void store.getState().start(parseUrlState(window.location.search));
+  store.getState().startOffline();
   syncUrlWithStore(store);
 
   createRoot(rootElement).render(

@@ -4,7 +4,7 @@
  * ORT reads env.wasm.numThreads once, when it initialises.
  */
 
-import { type ModelConfig, parseModelConfig } from '../mae/config';
+import { type ModelConfig, parseModelConfig } from '../formats/config';
 import { MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 import { configureOrt } from '../runtime/ortWeb';

@@ -2,7 +2,7 @@
  * The measured unit of work, shared by the Node runs and the browser worker so both time the same
  * code: decoded image -> preprocessing -> masking -> encoder + decoder -> the four RGBA views.
  */
-import type { ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../formats/config';
 import type { Image8 } from '../mae/image';
 import { prepareImage } from '../mae/pipeline';
 import type { MaeRunner } from '../runtime/maeRunner';
@@ -38,6 +38,8 @@ export function syntheticPhoto(width = INPUT_WIDTH, height = INPUT_HEIGHT): Imag
 export interface StepTimes {
   /** Preprocessing (resize, crop, normalise, patchify) and masking with the gather of visible rows. */
   preMs: number;
+  /** What a mask change costs in JavaScript on an image already prepared: masking and gather before the graphs, views and metrics after. */
+  maskChangeJsMs: number;
   encoderMs: number;
   decoderMs: number;
   /** Prediction to the four RGBA views. */
@@ -63,6 +65,7 @@ export async function timedReconstruction(
   });
   return {
     preMs: prepareMs + run.maskMs,
+    maskChangeJsMs: run.maskMs + run.postMs,
     encoderMs: run.encoderMs,
     decoderMs: run.decoderMs,
     postMs: run.postMs,
@@ -106,6 +109,8 @@ export interface TimingSummary {
   runs: number;
   total_ms: number;
   pre_ms: number;
+  /** Masking, gather, views and metrics: the JavaScript of a mask change (the image is prepared once). */
+  mask_change_js_ms: number;
   encoder_ms: number;
   decoder_ms: number;
   post_ms: number;
@@ -124,6 +129,7 @@ export function summarize(samples: readonly StepTimes[]): TimingSummary {
     runs: samples.length,
     total_ms: of((s) => s.totalMs),
     pre_ms: of((s) => s.preMs),
+    mask_change_js_ms: of((s) => s.maskChangeJsMs),
     encoder_ms: of((s) => s.encoderMs),
     decoder_ms: of((s) => s.decoderMs),
     post_ms: of((s) => s.postMs),

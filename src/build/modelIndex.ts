@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ModelConfigError, parseModelConfig } from '../mae/config.ts';
+import { ModelConfigError, parseModelConfig } from '../formats/config.ts';
 import { MODEL_INDEX_FORMAT, type ModelIndex, type ModelIndexEntry } from '../runtime/modelIndex.ts';
 
 /** The model the app opens when the URL names none, if it is there. */

@@ -8,9 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 
+import { BENCH_USAGE, runBench } from '../bench/main';
 import { errorText } from '../shared/errorText';
 import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
-import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import ort from 'onnxruntime-node';
 
-import { type ModelConfig, parseModelConfig } from '../mae/config';
+import { type ModelConfig, parseModelConfig } from '../formats/config';
 import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 

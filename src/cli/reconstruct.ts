@@ -7,17 +7,18 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { patchDim } from '../mae/config';
-import { composeFigure } from '../mae/figure';
+import { patchDim } from '../formats/config';
+import { parseNpy, writeNpy } from '../formats/npy';
 import { uniformNoise } from '../mae/masking';
 import type { MaskSpec } from '../mae/maskModes';
-import { parseNpy, writeNpy } from '../mae/npy';
 import { prepareImage } from '../mae/pipeline';
 import { parseRatioList } from '../mae/sweep';
 import { reconstruct, type Reconstruction } from '../runtime/reconstruct';
 import { errorText } from '../shared/errorText';
+import { VIEW_LABELS } from '../shared/viewLabels';
 import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
-import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
+import { writeFigure } from './figure';
+import { IMAGE_EXTENSIONS, readImage } from './images';
 import { loadNodeModel, type NodeModel } from './model';
 
 export const DEFAULT_MASK_RATIO = 0.75;
@@ -210,18 +211,12 @@ async function reconstructOne(
   const input = prepareImage(await readImage(file), config);
   const run = await reconstruct(model.runner, config, input, { mask, tensors: options.saveTensors });
   const { views, visiblePatches } = run;
-  const figure = composeFigure({
-    views: [
-      { label: 'Original', rgba: views.original },
-      { label: 'Masked', rgba: views.masked },
-      { label: 'Reconstruction', rgba: views.reconstruction },
-      { label: 'Reconstruction + visible', rgba: views.reconstructionPlusVisible },
-    ].map((view) => ({ ...view, width: imageSize, height: imageSize })),
-    caption: caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
-  });
-
   const stem = join(options.out, stemOf(file));
-  await writePng(`${stem}.png`, figure.width, figure.height, figure.rgba);
+  await writeFigure(
+    `${stem}.png`,
+    VIEW_LABELS.map(({ key, label }) => ({ label, rgba: views[key], width: imageSize, height: imageSize })),
+    caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
+  );
   if (run.tensors) {
     const { pred, latent, masking } = run.tensors;
     const tensors: [string, Parameters<typeof writeNpy>[0], number[]][] = [
@@ -280,25 +275,24 @@ async function sweepOne(
     const stacked = new Uint8ClampedArray(imageSize * imageSize * 8); // [2S, S, 4]
     stacked.set(run.views.masked);
     stacked.set(run.views.reconstructionPlusVisible, imageSize * imageSize * 4);
-    const quality = Number.isNaN(run.maskedPsnr) ? 'none removed' : `${run.maskedPsnr.toFixed(2)}dB`;
-    // Short enough for one line over a 224-pixel view.
+    const quality = Number.isNaN(run.maskedPsnr) ? 'none removed' : `${run.maskedPsnr.toFixed(2)} dB`;
     views.push({
-      label: `${maskPercent(ratio)} K=${run.visiblePatches} ${quality}`,
+      label: `${maskPercent(ratio)} · K = ${run.visiblePatches} · ${quality}`,
       rgba: stacked,
       width: imageSize,
       height: imageSize * 2,
     });
   }
   const maskSource = options.noiseFile ? `noise ${basename(options.noiseFile)}` : `seed ${options.seed}`;
-  const figure = composeFigure({
+  await writeFigure(
+    join(options.out, `${stemOf(file)}.png`),
     views,
-    caption: [
+    [
       basename(options.model),
       `mask-ratio sweep, one noise array (${maskSource}): each ratio's visible patches are a subset of the lower ones'`,
-      'top: masked, bottom: reconstruction + visible; PSNR over the removed patches',
+      'top: masked, bottom: reconstruction + visible',
     ].join(' \u00b7 '),
-  });
-  await writePng(join(options.out, `${stemOf(file)}.png`), figure.width, figure.height, figure.rgba);
+  );
   return rows;
 }
 

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 
 import ort from 'onnxruntime-node';
 
-import { parseModelConfig } from '../mae/config';
-import { type NpyArray, parseNpy } from '../mae/npy';
+import { parseModelConfig } from '../formats/config';
+import { type NpyArray, parseNpy } from '../formats/npy';
 import { errorText } from '../shared/errorText';
 
 async function readNpy(folder: string, name: string): Promise<NpyArray> {

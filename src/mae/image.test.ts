@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { expectClose } from '../../tests/helpers/arrays';
+import { parseNpy } from '../formats/npy';
 import {
   channelsOf,
   crop,
@@ -12,7 +13,6 @@ import {
   type RgbImage,
   toRgb,
 } from './image';
-import { parseNpy } from './npy';
 
 const pilDir = fileURLToPath(new URL('../../tests/fixtures/pil-bicubic/', import.meta.url));
 const pilCases = (

@@ -2,9 +2,9 @@
  * The first steps of the data flow, shared by the app and the Node tools:
  * decoded image -> S x S RGB -> normalised patches. Done once per image: a mask change reuses it.
  */
-import type { ModelConfig } from './config';
 import { type Image8, resizeShorterSideAndCenterCrop, type RgbImage } from './image';
 import { patchifyNormalized } from './patches';
+import type { PixelSpace } from './views';
 
 export interface PreparedImage {
   /** The model-size crop, HWC uint8 `[S, S, 3]`. */
@@ -14,7 +14,7 @@ export interface PreparedImage {
 }
 
 /** An image already at the model's size -> its normalised patches. */
-export function preparePixels(image: RgbImage, config: ModelConfig): PreparedImage {
+export function preparePixels(image: RgbImage, config: PixelSpace): PreparedImage {
   const { imageSize, patchSize, mean, std } = config;
   if (image.width !== imageSize || image.height !== imageSize) {
     throw new RangeError(
@@ -25,6 +25,6 @@ export function preparePixels(image: RgbImage, config: ModelConfig): PreparedIma
 }
 
 /** Any decoded image -> resized, centre-cropped, normalised patches. */
-export function prepareImage(decoded: Image8, config: ModelConfig): PreparedImage {
+export function prepareImage(decoded: Image8, config: PixelSpace): PreparedImage {
   return preparePixels(resizeShorterSideAndCenterCrop(decoded, config.imageSize), config);
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, asIndices, asUint8, loadReference, tinyConfigJson } from '../../tests/helpers/fixture';
-import { gridSize, parseModelConfig, patchDim } from './config';
+import { gridSize, parseModelConfig, patchDim } from '../formats/config';
 import { lenKeep, maskFromNoise } from './masking';
 import { denormalize, normalize } from './normalize';
 import { gatherRows, patchify, unpatchify } from './patches';

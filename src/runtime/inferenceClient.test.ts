@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { parseModelConfig } from '../mae/config';
+import { parseModelConfig } from '../formats/config';
 import { InferenceClient, type ReconstructInput, type WorkerPort } from './inferenceClient';
 import type { Reconstruction, WorkerReply, WorkerRequest } from './protocol';
 

@@ -4,7 +4,7 @@
  * replaces the waiting one, which resolves to null (superseded), so no backlog can build up. An
  * image's pixels cross to the worker once; later masks of the same image send only the mask.
  */
-import type { ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../formats/config';
 import type { RgbImage } from '../mae/image';
 import type { MaeModelBytes } from './maeRunner';
 import {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
 import { bundledModel, nodeOrt, readBundledModel } from '../../tests/helpers/nodeOrt';
-import { type ModelConfig, parseModelConfig, patchDim } from '../mae/config';
+import { type ModelConfig, parseModelConfig, patchDim } from '../formats/config';
 import { resizeShorterSideAndCenterCrop, type RgbImage } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
 import { lenKeep, randomMasking } from '../mae/masking';

@@ -4,7 +4,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-web';
 
-import type { ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../formats/config';
 import { type PreparedImage, preparePixels } from '../mae/pipeline';
 import { errorText } from '../shared/errorText';
 import { MaeRunner, type OrtModuleLike } from './maeRunner';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, asIndices, loadReference } from '../../tests/helpers/fixture';
-import { type ModelConfig, parseModelConfig } from '../mae/config';
+import { type ModelConfig, parseModelConfig } from '../formats/config';
 import { maskFromKeptPatches } from '../mae/masking';
 import { gatherRows } from '../mae/patches';
 import {

@@ -4,7 +4,7 @@
  * InferenceSession / Tensor API, described structurally below so this file imports neither and
  * uses no DOM API.
  */
-import { type ModelConfig, patchDim } from '../mae/config';
+import { type ModelConfig, patchDim } from '../formats/config';
 
 /** The part of an ORT tensor the runner reads. */
 export interface OrtTensorLike {

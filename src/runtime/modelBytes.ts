@@ -1,5 +1,5 @@
 /** Gathers the graph files a config.json names into what MaeRunner takes, however they are read. */
-import type { ModelConfig, ModelFile } from '../mae/config';
+import type { ModelConfig, ModelFile } from '../formats/config';
 import type { MaeModelBytes } from './maeRunner';
 import { checkGraph } from './onnxGraph';
 

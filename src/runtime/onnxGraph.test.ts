@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { fakeMaeGraphs, fakeOnnx } from '../../tests/helpers/onnxBytes';
-import { parseModelConfig } from '../mae/config';
+import { parseModelConfig } from '../formats/config';
 import { checkGraph, OnnxGraphError, readOnnxGraph } from './onnxGraph';
 
 const smallFolder = fileURLToPath(new URL('../../models/mae-small/', import.meta.url));

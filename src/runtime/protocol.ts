@@ -3,7 +3,7 @@
  * replies by `status`; every request carries an `id` its reply echoes. The worker handles one
  * request at a time, in order.
  */
-import type { ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../formats/config';
 import type { RgbImage } from '../mae/image';
 import type { MaskSpec } from '../mae/maskModes';
 import type { NormPixStatistics } from '../mae/normPix';

@@ -7,7 +7,7 @@
  * The image-only work (resize, crop, normalise, patchify: `prepareImage`) happens once per image
  * before this; a mask change costs only what is below.
  */
-import { gridSize, type ModelConfig, patchDim } from '../mae/config';
+import { gridSize, type ModelConfig, patchDim } from '../formats/config';
 import { buildMasking, type MaskPlan, type MaskSpec } from '../mae/maskModes';
 import { maskedMetrics } from '../mae/metrics';
 import { type NormPixStatistics, predictionForDisplay } from '../mae/normPix';

@@ -1,5 +1,6 @@
 import { Article } from './components/Article';
 import { BaselineToggle, BaselineVerdict } from './components/Baseline';
+import { CameraBar } from './components/CameraControls';
 import { ComparePanel } from './components/ComparePanel';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
@@ -9,6 +10,7 @@ import { ImagePicker } from './components/ImagePicker';
 import { MaskModePicker, MaskRatioSlider, SeedControl } from './components/MaskControls';
 import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
+import { OfflineStatus, UpdateBanner } from './components/OfflineStatus';
 import { PipelineStepper } from './components/PipelineStepper';
 import { SweepPanel } from './components/SweepPanel';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
@@ -48,11 +50,13 @@ export function App() {
         </p>
       </header>
 
+      <UpdateBanner />
       <ErrorAlert />
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">
           <NormPixNotice />
+          <CameraBar />
           <ViewsPanel />
           <div className="controls-bar">
             <MaskRatioSlider />
@@ -79,6 +83,7 @@ export function App() {
           <section className="panel" aria-labelledby="model-title">
             <h2 id="model-title">Model</h2>
             <ModelPicker />
+            <OfflineStatus />
           </section>
         </div>
 

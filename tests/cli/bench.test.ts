@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { BenchResult, RuntimeRun } from '../../src/cli/bench/report';
+import type { BenchResult, RuntimeRun } from '../../src/bench/report';
 import { CHROMIUM } from '../../src/cli/chromium';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

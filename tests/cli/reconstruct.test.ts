@@ -16,10 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args';
 import { readImage, writePng } from '../../src/cli/images';
 import { reconstructImages, type ReconstructOptions, runReconstruct } from '../../src/cli/reconstruct';
-import { MARGIN, VIEW_GAP } from '../../src/mae/figure';
+import { panelLayout } from '../../src/formats/figure';
+import { type NpyArray, parseNpy, writeNpy } from '../../src/formats/npy';
 import { randomMasking } from '../../src/mae/masking';
 import { maskedMetrics } from '../../src/mae/metrics';
-import { type NpyArray, parseNpy, writeNpy } from '../../src/mae/npy';
 import { predictionToPixels } from '../../src/mae/views';
 import { asFloat32, asIndices, asUint8, loadReference, referenceDir } from '../helpers/fixture';
 
@@ -200,10 +200,10 @@ describe('reconstruct', () => {
       'castle-copy.png',
       'castle.png',
     ]);
-    // Four columns, each the masked view above the reconstruction + visible.
+    // Four columns, each the masked view above the reconstruction + visible, laid out as the page does.
     const figure = await readImage(join(out, 'castle.png'));
-    expect(figure.width).toBe(2 * MARGIN + 4 * 224 + 3 * VIEW_GAP);
-    expect(figure.height).toBeGreaterThan(2 * 224);
+    const layout = panelLayout(ratios.map(() => ({ width: 224, height: 2 * 224 })));
+    expect([figure.width, figure.height]).toEqual([layout.width, layout.height]);
 
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
     const rows = metrics.images.filter((row: { file: string }) => row.file === goodImage);

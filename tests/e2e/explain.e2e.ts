@@ -13,11 +13,11 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
-import { type ModelConfig, parseModelConfig } from '../../src/mae/config';
+import { type ModelConfig, parseModelConfig } from '../../src/formats/config';
+import { panelLayout } from '../../src/formats/figure';
 import { lenKeep } from '../../src/mae/masking';
 import { interpolationBaseline } from '../../src/mae/metrics';
 import { ARTICLE_SECTIONS } from '../../src/ui/components/Article';
-import { panelLayout } from '../../src/ui/figure';
 import { STEP_IDS, STEP_TITLES } from '../../src/ui/steps';
 import {
   buildDist,

@@ -142,3 +142,11 @@ export function rendererRssMb(marker: string): number {
     .reduce((sum, row) => sum + row.rss, 0);
   return Math.round(kb / 1024);
 }
+
+/** The WASM thread count the run statistics show. */
+export async function wasmThreads(page: Page): Promise<number> {
+  const text = await page.locator('[aria-label="Run statistics"]').innerText();
+  const match = text.match(/WASM · (\d+) threads?/);
+  if (!match) throw new Error(`no WASM thread count in: ${text}`);
+  return Number(match[1]);
+}

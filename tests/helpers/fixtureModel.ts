@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type ModelConfig, parseModelConfig } from '../../src/mae/config';
-import { parseNpy } from '../../src/mae/npy';
+import { type ModelConfig, parseModelConfig } from '../../src/formats/config';
+import { parseNpy } from '../../src/formats/npy';
 import { type Backend, createRequestHandler } from '../../src/runtime/inferenceHandler';
 import { readModelBytes } from '../../src/runtime/modelBytes';
 import type { WorkerReply, WorkerRequest } from '../../src/runtime/protocol';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { type ModelConfig, type ModelFile, parseModelConfig } from '../../src/mae/config';
+import { type ModelConfig, type ModelFile, parseModelConfig } from '../../src/formats/config';
 import type { Backend } from '../../src/runtime/inferenceHandler';
 import type { MaeModelBytes } from '../../src/runtime/maeRunner';
 import { readModelBytes } from '../../src/runtime/modelBytes';

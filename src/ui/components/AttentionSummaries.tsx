@@ -5,8 +5,8 @@
  */
 import { useMemo } from 'react';
 
+import { gridSize } from '../../formats/config';
 import { attentionEntropy, meanAttentionDistance, type PerHead } from '../../mae/attention';
-import { gridSize } from '../../mae/config';
 import { Plot, type PlotSeries } from './Plot';
 import type { StepRun } from './StepBodies';
 

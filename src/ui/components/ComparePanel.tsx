@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useId, useMemo } from 'react';
 
-import { gridSize } from '../../mae/config';
+import { gridSize } from '../../formats/config';
 import { finiteRange, patchHeatmap } from '../../mae/inspect';
 import { formatPsnr } from '../format';
 import { useAppStore } from '../store';

@@ -4,8 +4,8 @@
  */
 import { type PointerEvent, type ReactNode, useId, useMemo, useState } from 'react';
 
+import { gridSize, type ModelConfig } from '../../formats/config';
 import { attentionRollout } from '../../mae/attention';
-import { gridSize, type ModelConfig } from '../../mae/config';
 import {
   attentionOnPatches,
   attentionRow,

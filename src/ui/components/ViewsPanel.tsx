@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
 
 import { VIEWS_PAINTED_MARK } from '../../shared/marks';
+import { VIEW_LABELS } from '../../shared/viewLabels';
 import { formatMs, formatPsnr } from '../format';
 import { isBusy, useAppStore } from '../store';
-import { VIEW_LABELS } from '../viewLabels';
 import { BASELINE_LABEL } from './Baseline';
 import { PatchPainter } from './PatchPainter';
 

@@ -2,15 +2,20 @@
 import '@testing-library/jest-dom/vitest';
 
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { singleModelServices } from '../../../tests/helpers/appServices';
-import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
-import { buildMasking } from '../../mae/maskModes';
+import { configWith, fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
+import type { ModelConfig } from '../../formats/config';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';
-import { type AppServices, type AppStore, AppStoreContext, createAppStore } from '../store';
+import {
+  type AppServices,
+  type AppStore,
+  AppStoreContext,
+  createAppStore,
+  type OfflineServices,
+} from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the views only skip drawing without one.
@@ -25,45 +30,6 @@ interface PendingRun {
   reject(error: Error): void;
 }
 
-// (tests/helpers/fixture.ts reads files through node:url, which jsdom's URL does not satisfy.)
-function configWith(imageSize: number, patchSize: number): ModelConfig {
-  return parseModelConfig({
-    format: 'mae-lens-model/1',
-    name: 'Test MAE',
-    source: { format: 'random' },
-    image_size: imageSize,
-    patch_size: patchSize,
-    in_chans: 3,
-    num_patches: (imageSize / patchSize) ** 2,
-    encoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    decoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    layer_norm_eps: 1e-6,
-    norm_pix_loss: false,
-    mean: [0.485, 0.456, 0.406],
-    std: [0.229, 0.224, 0.225],
-    opset: 17,
-    files: { encoder: { path: 'encoder.onnx' }, decoder: { path: 'decoder.onnx' } },
-  });
-}
-
-function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction {
-  const view = new Uint8ClampedArray(config.imageSize * config.imageSize * 4);
-  const { mask, idsKeep } = buildMasking(input.mask, gridSize(config));
-  return {
-    views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask,
-    visiblePatches: idsKeep.length,
-    numPatches: config.numPatches,
-    maskedMse: 460,
-    maskedPsnr: 21.5,
-    maskMs: 0.2,
-    encoderMs: 12.3,
-    decoderMs: 4.5,
-    postMs: 2,
-    totalMs: 20,
-  };
-}
-
 /** Services whose reconstructions wait until the test settles them. */
 function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<AppServices> = {}) {
   const runs: PendingRun[] = [];
@@ -71,7 +37,6 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
   const services: AppServices = {
     ...singleModelServices(config),
     reconstruct: (input) => new Promise((resolve, reject) => runs.push({ input, resolve, reject })),
-    reconstructExactly: async (input) => resultFor(config, input),
     loadSample: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),
     decodeImage: async () => ({ width: size, height: size, data: new Uint8Array(size * size * 3) }),
     ...overrides,
@@ -84,7 +49,7 @@ function setup(config: ModelConfig = configWith(224, 16), overrides: Partial<App
   );
   const settle = async (run: PendingRun | undefined = runs.at(-1)) => {
     if (!run) throw new Error('no run to settle');
-    await act(async () => run.resolve(resultFor(config, run.input)));
+    await act(async () => run.resolve(fakeReconstruction(config, run.input.mask)));
   };
   return { store, runs, settle };
 }
@@ -296,5 +261,95 @@ describe('errors', () => {
     });
     await start(store);
     expect(screen.getByText(/Not cross-origin isolated: 1 thread\./)).toBeInTheDocument();
+  });
+});
+
+describe('offline use and updates', () => {
+  /** Service-worker services whose app cache is ready when the test says so. */
+  function fakeOffline(modelFilesCached = true) {
+    let appCached!: () => void;
+    let updateReady!: () => void;
+    const offline = {
+      cacheApp: vi.fn(() => new Promise<void>((resolve) => (appCached = resolve))),
+      watchForUpdate: vi.fn((onReady: () => void) => void (updateReady = onReady)),
+      applyUpdate: vi.fn(),
+      storageUsage: vi.fn(async () => 38_200_000),
+      modelFilesCached: vi.fn(async () => modelFilesCached),
+      clearModelCache: vi.fn(async () => undefined),
+    } satisfies OfflineServices;
+    return {
+      offline,
+      appCached: () => act(async () => appCached()),
+      updateReady: () => act(() => updateReady()),
+    };
+  }
+
+  it('says "Offline-ready" with the storage used once the app is cached, and clears the cached models', async () => {
+    const { offline, appCached } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.getByText('Saving the app for offline use…')).toBeInTheDocument();
+    await appCached();
+    expect(screen.getByText('Offline-ready')).toBeInTheDocument();
+    expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
+    // The bundled model comes with the app: nothing to look up in the model cache.
+    expect(offline.modelFilesCached).not.toHaveBeenCalled();
+
+    offline.storageUsage.mockResolvedValue(37_000_000);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear cached models' })));
+    expect(offline.clearModelCache).toHaveBeenCalledTimes(1);
+    expect(screen.getByText('· 37.0 MB stored')).toBeInTheDocument();
+  });
+
+  it('is not offline-ready while a model from a URL is not cached', async () => {
+    const config = configWith(224, 16);
+    const { offline, appCached } = fakeOffline(false);
+    const { store } = setup(config, {
+      offline,
+      fetchModelFromUrl: async () => ({
+        config,
+        bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) },
+      }),
+    });
+    act(() => store.getState().startOffline());
+    await act(() => store.getState().start({ model: 'https://models.example/mae/config.json' }));
+    await appCached();
+    expect(offline.modelFilesCached).toHaveBeenLastCalledWith(
+      'https://models.example/mae/config.json',
+      config,
+    );
+    expect(screen.getByText('The app works offline; this model is not cached')).toBeInTheDocument();
+    expect(screen.queryByText('Offline-ready')).toBeNull();
+  });
+
+  it('says why the app could not be cached', async () => {
+    const { offline } = fakeOffline();
+    offline.cacheApp.mockRejectedValue(new Error('assets/index.js: HTTP 404'));
+    const { store } = setup(undefined, { offline });
+    await act(async () => store.getState().startOffline());
+    expect(screen.getByText('Not available offline: assets/index.js: HTTP 404')).toBeInTheDocument();
+  });
+
+  it('offers a waiting build, and lets it take over only on the click', async () => {
+    const { offline, updateReady } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    const offer = () => screen.queryByRole('button', { name: 'A new version is ready — reload' });
+    expect(offer()).toBeNull();
+    updateReady();
+    expect(offer()).toBeInTheDocument();
+    expect(offline.applyUpdate).not.toHaveBeenCalled();
+    fireEvent.click(offer()!);
+    expect(offline.applyUpdate).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows nothing where there is no service worker', async () => {
+    const { store } = setup();
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.queryByRole('button', { name: 'Clear cached models' })).toBeNull();
+    expect(screen.queryByText(/offline/i)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * the K visible patches of the run on show against all N patches (ratio 0), each the median of a
  * few runs on the page's model, through the same worker as every reconstruction.
  */
-import { gridSize } from '../../mae/config';
+import { gridSize } from '../../formats/config';
 import { errorText } from '../../shared/errorText';
 import { maskSpecOf, runKey } from './selectors';
 import type { SliceCreator } from './types';

@@ -3,7 +3,7 @@
  * COMPARE_SLOT on exactly the image and mask of the run on show; the page shows both
  * reconstructions, both PSNRs and where they differ. Closing releases the second model's sessions.
  */
-import type { ModelConfig } from '../../mae/config';
+import type { ModelConfig } from '../../formats/config';
 import { perPatchRmsDifference } from '../../mae/metrics';
 import { modelConfigUrl } from '../../runtime/modelSource';
 import type { Reconstruction } from '../../runtime/protocol';

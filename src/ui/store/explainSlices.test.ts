@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { singleModelServices } from '../../../tests/helpers/appServices';
 import { tinyConfigJson } from '../../../tests/helpers/fixture';
-import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
+import { gridSize, type ModelConfig, parseModelConfig } from '../../formats/config';
 import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';

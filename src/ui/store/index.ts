@@ -5,16 +5,26 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 
 import { createArticleSlice } from './articleSlice';
 import { createBaselineSlice } from './baselineSlice';
+import { createCameraSlice } from './cameraSlice';
 import { createCompareSlice } from './compareSlice';
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
+import { createOfflineSlice } from './offlineSlice';
 import { createResultSlice } from './resultSlice';
 import { createStepperSlice } from './stepperSlice';
 import { createSweepSlice } from './sweepSlice';
 import type { AppServices, AppState } from './types';
 
 export { randomSeed } from './inputSlice';
-export { isBusy, maskSpecOf, modelGeometry, runKey, sourceLabel, visibleOfTotal } from './selectors';
+export {
+  isBusy,
+  isOfflineReady,
+  maskSpecOf,
+  modelGeometry,
+  runKey,
+  sourceLabel,
+  visibleOfTotal,
+} from './selectors';
 export type * from './types';
 
 export type AppStore = StoreApi<AppState>;
@@ -29,6 +39,8 @@ export function createAppStore(services: AppServices): AppStore {
     ...createSweepSlice(services)(...api),
     ...createCompareSlice(services)(...api),
     ...createArticleSlice(services)(...api),
+    ...createCameraSlice(services)(...api),
+    ...createOfflineSlice(services)(...api),
   }));
 }
 

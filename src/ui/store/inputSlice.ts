@@ -28,6 +28,7 @@ export const createInputSlice: SliceCreator<InputSlice> = (services) => (set, ge
   async function switchImage(source: ImageSource, decode: () => Promise<Image8>): Promise<void> {
     const request = ++imageRequest;
     set({ imageLoading: true, error: null });
+    get().stopCamera();
     try {
       const decoded = await decode();
       if (request !== imageRequest) return;
@@ -73,6 +74,10 @@ export const createInputSlice: SliceCreator<InputSlice> = (services) => (set, ge
 
     openImage(blob, source) {
       return switchImage(source, () => services.decodeImage(blob, sourceLabel(source)));
+    },
+
+    showImage(source, decoded) {
+      return switchImage(source, () => Promise.resolve(decoded));
     },
 
     setMaskPercent(percent) {

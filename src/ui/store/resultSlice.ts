@@ -1,5 +1,5 @@
 /** The latest reconstruction on show, and the errors the page reports. */
-import { gridSize } from '../../mae/config';
+import { gridSize } from '../../formats/config';
 import { errorText } from '../../shared/errorText';
 import { maskSpecOf, runKey, sourceLabel } from './selectors';
 import type { ResultInputs, ResultSlice, SliceCreator } from './types';
@@ -13,7 +13,8 @@ export const createResultSlice: SliceCreator<ResultSlice> = (services) => (set, 
   run() {
     const state = get();
     const key = runKey(state);
-    if (key === null || !state.image || !state.config) return;
+    // Live camera frames own the views until the mode ends (cameraSlice.ts).
+    if (key === null || !state.image || !state.config || state.cameraStatus === 'live') return;
     const inputs: ResultInputs = {
       modelName: state.config.name,
       maskMode: state.maskMode,

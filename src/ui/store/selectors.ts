@@ -1,7 +1,7 @@
 /** Values derived from the state, for the slices and the components. */
 import { type MaskSpec, visibleCount } from '../../mae/maskModes';
 import { sampleById } from '../samples';
-import type { AppState, ImageSource, InputSlice, ModelSlice } from './types';
+import type { AppState, ImageSource, InputSlice, ModelSlice, OfflineSlice } from './types';
 
 /** The mask the inputs describe, on a grid of `grid` x `grid` patches. */
 export function maskSpecOf(state: InputSlice, grid: number): MaskSpec {
@@ -44,6 +44,8 @@ export function visibleOfTotal(state: InputSlice & ModelSlice): { visible: numbe
 
 /** True while the views do not (yet) show the current inputs and something is on its way. */
 export function isBusy(state: AppState): boolean {
+  // Live camera views are never done: they show the newest frame processed, not a run awaited.
+  if (state.cameraStatus === 'live') return false;
   if (state.modelStatus === 'downloading' || state.modelStatus === 'starting' || state.imageLoading) {
     return true;
   }
@@ -60,5 +62,12 @@ export function sourceLabel(source: ImageSource | null): string {
       return source.name;
     case 'clipboard':
       return 'Pasted image';
+    case 'camera':
+      return 'Camera frame';
   }
+}
+
+/** Offline-ready: a reload without a network brings back the app and the model on show. */
+export function isOfflineReady(state: OfflineSlice): boolean {
+  return state.appCache === 'ready' && state.modelCached !== false;
 }

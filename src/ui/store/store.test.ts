@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
+import { configWith, fakeReconstruction } from '../../../tests/helpers/appServices';
+import type { ModelConfig } from '../../formats/config';
 import type { Image8 } from '../../mae/image';
 import { buildMasking } from '../../mae/maskModes';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
@@ -12,30 +13,10 @@ import { MODEL_INDEX_FORMAT } from '../../runtime/modelIndex';
 import type { Reconstruction } from '../../runtime/protocol';
 import { type AppServices, type AppStore, createAppStore, type LoadedModel, runKey } from '.';
 
-function configOf(name: string, imageSize: number, patchSize: number): ModelConfig {
-  return parseModelConfig({
-    format: 'mae-lens-model/1',
-    name,
-    source: { format: 'random' },
-    image_size: imageSize,
-    patch_size: patchSize,
-    in_chans: 3,
-    num_patches: (imageSize / patchSize) ** 2,
-    encoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    decoder: { embed_dim: 8, depth: 1, num_heads: 2, mlp_hidden: 16 },
-    layer_norm_eps: 1e-6,
-    norm_pix_loss: false,
-    mean: [0.485, 0.456, 0.406],
-    std: [0.229, 0.224, 0.225],
-    opset: 17,
-    files: { encoder: { path: 'encoder.onnx' }, decoder: { path: 'decoder.onnx' } },
-  });
-}
-
 const MODELS = {
-  a: configOf('Model A', 32, 8),
-  b: configOf('Model B', 48, 8),
-  c: configOf('Model C', 32, 16),
+  a: configWith(32, 8, 'Model A'),
+  b: configWith(48, 8, 'Model B'),
+  c: configWith(32, 16, 'Model C'),
 };
 
 interface Deferred<T> {
@@ -49,24 +30,6 @@ function deferred<T>(): Deferred<T> {
   let reject!: (error: Error) => void;
   const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)));
   return { promise, resolve, reject };
-}
-
-function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction {
-  const view = new Uint8ClampedArray(config.imageSize * config.imageSize * 4);
-  const { mask, idsKeep } = buildMasking(input.mask, gridSize(config));
-  return {
-    views: { original: view, masked: view, reconstruction: view, reconstructionPlusVisible: view },
-    mask,
-    visiblePatches: idsKeep.length,
-    numPatches: config.numPatches,
-    maskedMse: 100,
-    maskedPsnr: 28,
-    maskMs: 0,
-    encoderMs: 1,
-    decoderMs: 1,
-    postMs: 0,
-    totalMs: 2,
-  };
 }
 
 const picture = (width: number): Image8 => ({
@@ -113,6 +76,7 @@ function pendingServices() {
     startSecondModel: () => Promise.reject(new Error('not used')),
     releaseSecondModel: () => Promise.reject(new Error('not used')),
     interpolate: () => Promise.reject(new Error('not used')),
+    openCamera: () => Promise.reject(new Error('not used')),
   };
   /** Finishes model `id`'s download and lets the store hand it to the worker. */
   const download = async (id: keyof typeof MODELS) => {
@@ -124,7 +88,7 @@ function pendingServices() {
   /** Answers run `index` as the worker would, for the model that run was made for. */
   const reply = async (index: number, config: ModelConfig) => {
     const run = runs[index]!;
-    run.reply.resolve(resultFor(config, run.input));
+    run.reply.resolve(fakeReconstruction(config, run.input.mask));
     await flush();
   };
   return { services, runs, download, reply };

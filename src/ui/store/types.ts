@@ -1,11 +1,14 @@
 /**
- * The app's state, in slices: input (image, mask), model (index, chosen model, loading), result
- * (the latest reconstruction, errors), stepper (which pipeline step is on show and what it
- * inspects), and the explainer's baseline, sweep, compare and article slices (in their own files). Side effects go through AppServices so the store can be tested without a worker.
+ * The app's state, in six slices: input (image, mask), model (index, chosen model, loading),
+ * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
+ * it inspects), camera (live frames as the input) and offline (the service worker's cache of the
+ * app, storage used, updates), and the explainer's baseline, sweep, compare and article slices
+ * (in their own files). Side effects go through AppServices so the store can be tested without a
+ * worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
-import type { ModelConfig } from '../../mae/config';
+import type { ModelConfig } from '../../formats/config';
 import type { Image8, RgbImage } from '../../mae/image';
 import type { MaskMode } from '../../mae/maskModes';
 import type { NormPixStatistics } from '../../mae/normPix';
@@ -19,6 +22,7 @@ import type {
   MaeModelBytes,
   Reconstruction,
 } from '../../runtime/protocol';
+import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
 import type { ArticleSlice } from './articleSlice';
@@ -55,10 +59,32 @@ export interface AppServices {
   interpolate(request: Omit<BaselineRequest, 'id'>): Promise<BaselineFill[]>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
+  /** Asks for the camera; rejects with getUserMedia's DOMException. */
+  openCamera(): Promise<CameraFeed>;
+  /** The service worker's caches and updates; absent where there are none (and in most tests). */
+  offline?: OfflineServices;
+}
+
+/** What the offline slice does outside the store (src/ui/siteWorker.ts in the browser). */
+export interface OfflineServices {
+  /** Registers the worker and has it cache the app; resolves once everything is cached. */
+  cacheApp(): Promise<void>;
+  /** Calls `onReady` when a newer build is installed and waiting for the page's go-ahead. */
+  watchForUpdate(onReady: () => void): void;
+  /** Lets the waiting build take over, then reloads the page. */
+  applyUpdate(): void;
+  /** Bytes this origin stores (`navigator.storage.estimate()`), or null where unknown. */
+  storageUsage(): Promise<number | null>;
+  /** Whether a model from elsewhere has all its files in the model cache. */
+  modelFilesCached(configUrl: string, config: ModelConfig): Promise<boolean>;
+  clearModelCache(): Promise<void>;
 }
 
 export type ImageSource =
-  { kind: 'sample'; sampleId: string } | { kind: 'file'; name: string } | { kind: 'clipboard' };
+  | { kind: 'sample'; sampleId: string }
+  | { kind: 'file'; name: string }
+  | { kind: 'clipboard' }
+  | { kind: 'camera' };
 
 /** `spec` is what the user gave (a config.json URL or hf:OWNER/REPO[@REVISION]), kept for the link. */
 export type ModelChoice =
@@ -86,6 +112,8 @@ export interface InputSlice {
 
   selectSample(id: string): Promise<void>;
   openImage(blob: Blob, source: Exclude<ImageSource, { kind: 'sample' }>): Promise<void>;
+  /** A picture already decoded (a camera frame). */
+  showImage(source: ImageSource, decoded: Image8): Promise<void>;
   setMaskPercent(percent: number): void;
   setSeed(seed: number): void;
   newMask(): void;
@@ -164,10 +192,50 @@ export interface StepperSlice {
   resetInspection(): void;
 }
 
+export type AppCacheStatus = 'unsupported' | 'saving' | 'ready' | 'failed';
+
+export interface OfflineSlice {
+  appCache: AppCacheStatus;
+  /** Why the app could not be cached, when appCache is 'failed'. */
+  appCacheError: string | null;
+  /**
+   * Whether the files of the model on show are kept for offline use: bundled models come with
+   * the app; a model from disk needs no cache (null).
+   */
+  modelCached: boolean | null;
+  storageUsage: number | null;
+  updateReady: boolean;
+
+  /** Starts caching the app and watching for updates; called once by main.tsx. */
+  startOffline(): void;
+  refreshOfflineStatus(): Promise<void>;
+  clearCachedModels(): Promise<void>;
+  applyUpdate(): void;
+}
+
+export type CameraStatus = 'off' | 'starting' | 'live';
+
+export interface CameraSlice {
+  cameraStatus: CameraStatus;
+  /** True: every frame gets a mask from a fresh seed; false: one mask, the settings as they stand. */
+  newMaskEachFrame: boolean;
+  /** Frames shown per second over the last two seconds; null until two frames were shown. */
+  cameraFps: number | null;
+
+  startCamera(): Promise<void>;
+  /** Leaves camera mode: the tracks end and the image from before is reconstructed again. */
+  stopCamera(): void;
+  /** Keeps the frame on show, with its mask, as the image and leaves camera mode. */
+  freezeCamera(): Promise<void>;
+  setNewMaskEachFrame(on: boolean): void;
+}
+
 export type AppState = InputSlice &
   ModelSlice &
   ResultSlice &
   StepperSlice &
+  CameraSlice &
+  OfflineSlice &
   BaselineSlice &
   SweepSlice &
   CompareSlice &

@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 
 import ort from 'onnxruntime-node';
 
-import { syntheticPhoto } from '../../bench/workload';
-import { type ModelConfig, patchDim } from '../../mae/config';
-import { randomMasking } from '../../mae/masking';
-import { parseNpy, writeNpy } from '../../mae/npy';
-import { gatherRows } from '../../mae/patches';
-import { prepareImage } from '../../mae/pipeline';
-import { type MaeModelBytes, MaeRunner } from '../../runtime/maeRunner';
+import { type ModelConfig, patchDim } from '../formats/config';
+import { parseNpy, writeNpy } from '../formats/npy';
+import { randomMasking } from '../mae/masking';
+import { gatherRows } from '../mae/patches';
+import { prepareImage } from '../mae/pipeline';
+import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
+import { syntheticPhoto } from './workload';
 
 /** The interpreter with Debian's torch and onnx (the first python3 on PATH may lack them). */
 export const PYTHON = '/usr/bin/python3';
