@@ -1,4 +1,5 @@
 import './ui/app.css';
+import './ui/explain.css';
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
-import { interpolationFill, maskedMetrics, meanColorFill } from '../mae/metrics';
+import { interpolationBaseline, maskedMetrics, meanColorFill } from '../mae/metrics';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
 import { IMAGE_EXTENSIONS, readImage } from './images';
@@ -52,7 +52,7 @@ export async function evaluate(
         maskedMetrics(truth, pixels, run.mask, imageSize, patchSize).psnr;
       scores.model.push(run.maskedPsnr);
       scores.meanFill.push(psnr(meanColorFill(truth, run.mask, imageSize, patchSize)));
-      scores.interpolation.push(psnr(interpolationFill(truth, run.mask, imageSize, patchSize)));
+      scores.interpolation.push(interpolationBaseline(truth, run.mask, imageSize, patchSize).psnr);
     }
     const score = {
       image: basename(file),

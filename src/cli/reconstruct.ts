@@ -9,9 +9,11 @@ import { parseArgs } from 'node:util';
 
 import { patchDim } from '../formats/config';
 import { parseNpy, writeNpy } from '../formats/npy';
+import { uniformNoise } from '../mae/masking';
 import type { MaskSpec } from '../mae/maskModes';
 import { prepareImage } from '../mae/pipeline';
-import { reconstruct } from '../runtime/reconstruct';
+import { parseRatioList } from '../mae/sweep';
+import { reconstruct, type Reconstruction } from '../runtime/reconstruct';
 import { errorText } from '../shared/errorText';
 import { VIEW_LABELS } from '../shared/viewLabels';
 import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
@@ -37,6 +39,10 @@ options:
   --seed S            mask seed, an integer in [0, 2^32) (default ${DEFAULT_SEED})
   --noise FILE.npy    float32 [1, N] or [N] noise instead of a seed: argsort(noise) ascending picks
                       the kept patches, exactly as upstream's noise argument does
+  --sweep R1,R2,...   mask-ratio sweep instead of one ratio: one figure per image with the masked
+                      input and the reconstruction at each ratio, all from ONE noise array (the
+                      seed's or --noise's), so each ratio's visible patches are a subset of the
+                      lower ones'; metrics get one row per image and ratio
   --out DIR           output folder (default ${DEFAULT_OUT}/)
   --save-tensors      also write STEM.pred.npy [1,N,P*P*3] float32, STEM.mask.npy [1,N] float32
                       (1 = removed), STEM.ids_restore.npy [1,N] int64, STEM.latent.npy [1,K+1,D] float32
@@ -53,6 +59,8 @@ export interface ReconstructOptions {
   /** The mask comes from `noiseFile` when given, otherwise from `seed`. */
   seed: number;
   noiseFile?: string;
+  /** Mask ratios of a sweep; replaces maskRatio. */
+  sweep?: number[];
   out: string;
   saveTensors: boolean;
   /** Progress and per-image errors (default process.stderr); a TTY gets a progress bar. */
@@ -222,19 +230,73 @@ async function reconstructOne(
     ];
     for (const [name, data, shape] of tensors) await writeFile(`${stem}.${name}.npy`, writeNpy(data, shape));
   }
+  return metricsRow(file, options.maskRatio, run, started, options);
+}
+
+function metricsRow(
+  file: string,
+  ratio: number,
+  run: Reconstruction,
+  started: number,
+  options: ReconstructOptions,
+): ImageMetrics {
   return {
     file,
-    mask_ratio: options.maskRatio,
+    mask_ratio: ratio,
     seed: options.noiseFile ? null : options.seed,
     noise_file: options.noiseFile ?? null,
-    visible_patches: visiblePatches,
-    num_patches: numPatches,
+    visible_patches: run.visiblePatches,
+    num_patches: run.numPatches,
     masked_mse: finiteOrNull(run.maskedMse),
     masked_psnr_db: finiteOrNull(run.maskedPsnr),
     encoder_ms: round(run.encoderMs, 3),
     decoder_ms: round(run.decoderMs, 3),
     total_ms: round(performance.now() - started, 3),
   };
+}
+
+/**
+ * The sweep of one image: STEM.png with, per ratio, the masked input above the reconstruction +
+ * visible, labelled with the ratio, K and PSNR. One metrics row per ratio; every ratio masks
+ * with the same `noise`.
+ */
+async function sweepOne(
+  file: string,
+  model: NodeModel,
+  noise: Float32Array,
+  options: ReconstructOptions & { sweep: number[] },
+): Promise<ImageMetrics[]> {
+  const started = performance.now();
+  const { config } = model;
+  const { imageSize } = config;
+  const input = prepareImage(await readImage(file), config);
+  const rows: ImageMetrics[] = [];
+  const views = [];
+  for (const ratio of options.sweep) {
+    const run = await reconstruct(model.runner, config, input, { mask: { mode: 'noise', noise, ratio } });
+    rows.push(metricsRow(file, ratio, run, started, options));
+    const stacked = new Uint8ClampedArray(imageSize * imageSize * 8); // [2S, S, 4]
+    stacked.set(run.views.masked);
+    stacked.set(run.views.reconstructionPlusVisible, imageSize * imageSize * 4);
+    const quality = Number.isNaN(run.maskedPsnr) ? 'none removed' : `${run.maskedPsnr.toFixed(2)} dB`;
+    views.push({
+      label: `${maskPercent(ratio)} · K = ${run.visiblePatches} · ${quality}`,
+      rgba: stacked,
+      width: imageSize,
+      height: imageSize * 2,
+    });
+  }
+  const maskSource = options.noiseFile ? `noise ${basename(options.noiseFile)}` : `seed ${options.seed}`;
+  await writeFigure(
+    join(options.out, `${stemOf(file)}.png`),
+    views,
+    [
+      basename(options.model),
+      `mask-ratio sweep, one noise array (${maskSource}): each ratio's visible patches are a subset of the lower ones'`,
+      'top: masked, bottom: reconstruction + visible',
+    ].join(' \u00b7 '),
+  );
+  return rows;
 }
 
 /** One status line per image, or a single redrawn bar when a person is watching a terminal. */
@@ -296,18 +358,25 @@ export async function reconstructImages(options: ReconstructOptions): Promise<Re
   const model = await loadModel(options.model);
   try {
     const { numPatches } = model.config;
+    // Random masking is the seed's uniform noise, argsorted: a sweep reuses that one array.
+    const noise = options.noiseFile
+      ? await readNoise(options.noiseFile, numPatches)
+      : uniformNoise(numPatches, options.seed);
     const mask: MaskSpec = options.noiseFile
-      ? { mode: 'noise', noise: await readNoise(options.noiseFile, numPatches), ratio: options.maskRatio }
+      ? { mode: 'noise', noise, ratio: options.maskRatio }
       : { mode: 'random', ratio: options.maskRatio, seed: options.seed };
+    const { sweep } = options;
     await mkdir(options.out, { recursive: true });
 
     const progress = new Progress(options.log ?? process.stderr, options.images.length);
     const result: ReconstructResult = { images: [], failures: [] };
     for (const file of options.images) {
       try {
-        const row = await reconstructOne(file, model, mask, options);
-        result.images.push(row);
-        progress.succeeded(row);
+        const rows = sweep
+          ? await sweepOne(file, model, noise, { ...options, sweep })
+          : [await reconstructOne(file, model, mask, options)];
+        result.images.push(...rows);
+        progress.succeeded(rows.at(-1)!);
       } catch (error) {
         const failure = { file, error: errorMessage(file, error) };
         result.failures.push(failure);
@@ -341,6 +410,7 @@ export async function runReconstruct(args: string[]): Promise<number> {
       'mask-ratio': { type: 'string', default: String(DEFAULT_MASK_RATIO) },
       seed: { type: 'string' },
       noise: { type: 'string' },
+      sweep: { type: 'string' },
       out: { type: 'string', default: DEFAULT_OUT },
       'save-tensors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -352,6 +422,17 @@ export async function runReconstruct(args: string[]): Promise<number> {
   }
   if (values.seed !== undefined && values.noise !== undefined) {
     throw new UsageError('give --seed or --noise, not both');
+  }
+  let sweep: number[] | undefined;
+  if (values.sweep !== undefined) {
+    if (values['save-tensors']) {
+      throw new UsageError("--save-tensors writes one ratio's tensors; leave it out with --sweep");
+    }
+    try {
+      sweep = parseRatioList(values.sweep);
+    } catch (error) {
+      throw new UsageError(`--sweep: ${errorText(error)}`);
+    }
   }
   const images = await expandInputs(positionals);
   if (images.length === 0) {
@@ -365,10 +446,12 @@ export async function runReconstruct(args: string[]): Promise<number> {
     maskRatio: parseRatio(values['mask-ratio']),
     seed: values.seed === undefined ? DEFAULT_SEED : parseSeed(values.seed),
     ...(values.noise === undefined ? {} : { noiseFile: values.noise }),
+    ...(sweep && { sweep }),
     out: values.out,
     saveTensors: values['save-tensors'],
   });
-  const written = `${result.images.length} of ${images.length} images written to ${values.out}/ (metrics.json, metrics.csv)`;
+  // A sweep writes one metrics row per ratio: count the images.
+  const written = `${new Set(result.images.map((row) => row.file)).size} of ${images.length} images written to ${values.out}/ (metrics.json, metrics.csv)`;
   console.log(
     result.failures.length > 0
       ? `${written}; failed: ${result.failures.map((f) => f.file).join(', ')}`

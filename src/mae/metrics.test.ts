@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../tests/helpers/arrays';
 import { randomMasking } from './masking';
 import {
+  interpolationBaseline,
   interpolationFill,
   maskedMetrics,
   meanColorFill,
   NO_VISIBLE_FILL,
   perPatchMse,
+  perPatchRmsDifference,
   psnrFromMse,
 } from './metrics';
 import { patchIndexOfPixels } from './views';
@@ -151,5 +153,28 @@ describe('interpolationFill', () => {
     expect(interpolationMse).toBeLessThan(meanMse / 4);
     // Budget for eval over many images; measured ~0.1 s on the 2-core CI machine.
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe('interpolation baseline and per-patch differences', () => {
+  it('interpolationBaseline is interpolationFill scored by maskedMetrics', () => {
+    const size = 8;
+    const truth = Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 37) % 256);
+    const mask = Uint8Array.of(0, 1, 1, 0);
+    const { pixels, psnr } = interpolationBaseline(truth, mask, size, 4);
+    expect(pixels).toEqual(interpolationFill(truth, mask, size, 4));
+    expect(psnr).toBe(maskedMetrics(truth, pixels, mask, size, 4).psnr);
+  });
+
+  it('perPatchRmsDifference is 0 for equal pictures and the RMS over RGB of each patch', () => {
+    const size = 4;
+    const a = new Uint8ClampedArray(size * size * 4).fill(100);
+    const b = a.slice();
+    expect([...perPatchRmsDifference(a, b, size, 2)]).toEqual([0, 0, 0, 0]);
+    // Patch 3 (bottom right): one pixel's red channel differs by 12 -> sqrt(144 / 12) over 2*2*3 values.
+    b[(3 * size + 3) * 4] = 112;
+    b[(3 * size + 3) * 4 + 3] = 0; // alpha is ignored
+    expect([...perPatchRmsDifference(a, b, size, 2)]).toEqual([0, 0, 0, Math.sqrt(12)]);
+    expect(() => perPatchRmsDifference(a, b.subarray(4), size, 2)).toThrow(RangeError);
   });
 });

@@ -247,3 +247,46 @@ function replicateEdges(plane: Float64Array, size: number): void {
   plane.copyWithin(0, stride, 2 * stride);
   plane.copyWithin((size + 1) * stride, size * stride, (size + 1) * stride);
 }
+
+/**
+ * The classical baseline as `npm run eval` and the page both score it: interpolationFill, then
+ * the masked-patch PSNR of the fill against the truth. Returns the fill HWC `[S, S, 3]` too.
+ */
+export function interpolationBaseline(
+  truth: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  imageSize: number,
+  patchSize: number,
+): { pixels: Float32Array; psnr: number } {
+  const pixels = interpolationFill(truth, mask, imageSize, patchSize);
+  return { pixels, psnr: maskedMetrics(truth, pixels, mask, imageSize, patchSize).psnr };
+}
+
+/**
+ * `[N]` root-mean-square difference of two RGBA pictures `[S, S, 4]` over each patch's pixels
+ * and RGB channels (alpha ignored), in 8-bit units: where two models' reconstructions disagree.
+ */
+export function perPatchRmsDifference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  imageSize: number,
+  patchSize: number,
+): Float64Array {
+  const grid = checkSizes(imageSize, patchSize);
+  const expected = imageSize * imageSize * 4;
+  if (a.length !== expected || b.length !== expected) {
+    throw new RangeError(`expected two ${imageSize}x${imageSize} RGBA pictures (${expected} values each)`);
+  }
+  const sums = new Float64Array(grid * grid); // [N]
+  const patchOf = sharedPatchIndex(imageSize, patchSize);
+  for (let i = 0; i < patchOf.length; i++) {
+    let squares = 0;
+    for (let c = 0; c < 3; c++) {
+      const difference = a[i * 4 + c]! - b[i * 4 + c]!;
+      squares += difference * difference;
+    }
+    sums[patchOf[i]!]! += squares;
+  }
+  const valuesPerPatch = patchSize * patchSize * 3;
+  return sums.map((sum) => Math.sqrt(sum / valuesPerPatch));
+}

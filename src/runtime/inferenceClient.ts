@@ -12,6 +12,7 @@ import {
   assertNever,
   type BackendInfo,
   type ExecutionProviderPreference,
+  MAIN_SLOT,
   type Reconstruction,
   type ReconstructRequest,
   type WorkerReply,
@@ -59,17 +60,21 @@ export class InferenceClient {
     });
   }
 
-  /** Creates sessions for a model (releasing the previous ones). The buffers are transferred. */
+  /**
+   * Creates sessions for a model in `slot` (releasing that slot's previous ones; default: the
+   * page's model). The buffers are transferred.
+   */
   async load(
     config: ModelConfig,
     model: MaeModelBytes,
     executionProvider: ExecutionProviderPreference = 'auto',
+    slot: string = MAIN_SLOT,
   ): Promise<BackendInfo> {
     const arrays = [model.encoder, model.decoder, model.lean?.encoder, model.lean?.decoder];
     const buffers = new Set(arrays.flatMap((array) => (array ? [array.buffer as ArrayBuffer] : [])));
     // A new model drops the worker's prepared image (it depends on the model's size and statistics).
-    this.imageInWorker = null;
-    const reply = await this.send({ type: 'load', config, model, executionProvider }, [...buffers]);
+    if (slot === MAIN_SLOT) this.imageInWorker = null;
+    const reply = await this.send({ type: 'load', config, model, executionProvider, slot }, [...buffers]);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
     return reply.backend;
   }
@@ -78,12 +83,41 @@ export class InferenceClient {
   async loadCheckpoint(
     checkpoint: CheckpointFiles,
     executionProvider: ExecutionProviderPreference = 'auto',
+    slot: string = MAIN_SLOT,
   ): Promise<BackendInfo> {
-    this.imageInWorker = null;
+    if (slot === MAIN_SLOT) this.imageInWorker = null;
     const transfer = [checkpoint.weights.bytes.buffer as ArrayBuffer];
-    const reply = await this.send({ type: 'loadCheckpoint', checkpoint, executionProvider }, transfer);
+    const reply = await this.send({ type: 'loadCheckpoint', checkpoint, executionProvider, slot }, transfer);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to loadCheckpoint`);
     return reply.backend;
+  }
+
+  /** Releases a second model's sessions. */
+  async release(slot: string): Promise<void> {
+    const reply = await this.send({ type: 'release', slot }, []);
+    if (reply.status !== 'released') throw new Error(`unexpected reply "${reply.status}" to release`);
+  }
+
+  /**
+   * One reconstruction outside the latest-wins queue: never superseded, answered in order with
+   * the others. For work that needs every answer (the sweep, a second model's run). Pixels go to
+   * a second model's slot every time; the page's slot gets them once per image, as above.
+   */
+  async reconstructExactly(input: ReconstructInput): Promise<Reconstruction> {
+    const onMain = (input.slot ?? MAIN_SLOT) === MAIN_SLOT;
+    const needsPixels = !onMain || input.imageVersion !== this.imageInWorker;
+    if (onMain) this.imageInWorker = input.imageVersion;
+    try {
+      const reply = await this.send(
+        { type: 'reconstruct', ...input, image: needsPixels ? input.image : null },
+        [],
+      );
+      if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
+      return reply.result;
+    } catch (error) {
+      if (onMain) this.imageInWorker = null;
+      throw error;
+    }
   }
 
   /** Resolves to null when a newer call replaced this one before it started. */
@@ -146,6 +180,7 @@ export class InferenceClient {
         break;
       case 'loaded':
       case 'reconstructed':
+      case 'released':
         entry.resolve(reply);
         break;
       default:

@@ -1,16 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
 import { describe, expect, it, vi } from 'vitest';
 
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
-import { type ModelConfig, type ModelFile, parseModelConfig, patchDim } from '../formats/config';
+import { bundledModel, nodeOrt, readBundledModel } from '../../tests/helpers/nodeOrt';
+import { type ModelConfig, parseModelConfig, patchDim } from '../formats/config';
 import { resizeShorterSideAndCenterCrop, type RgbImage } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels, predictionToPixels, reconstructionView } from '../mae/views';
 import { type Backend, createRequestHandler } from './inferenceHandler';
-import { readModelBytes } from './modelBytes';
 import type { ExecutionProvider, ReconstructedReply, ReconstructRequest } from './protocol';
 
 /** A small model geometry (32 px, 8 px patches: 16 patches) so nothing depends on 224/16. */
@@ -101,6 +101,42 @@ function plainRequest(id: number, image: RgbImage, ratio: number, seed: number):
 const modelBytes = () => ({ model: { encoder: new Uint8Array([1]), decoder: new Uint8Array([2]) } });
 
 describe('inference worker requests', () => {
+  it('keeps a second model in its own slot beside the main one, and releases it on request', async () => {
+    const config = smallConfig();
+    const main = fakeOrt(config);
+    const second = fakeOrt(config);
+    const backends = [main, second];
+    const handle = createRequestHandler({
+      openBackend: async () => backendOf(backends.shift()!.ort, 'wasm'),
+    });
+    await handle({ type: 'load', id: 1, config, ...modelBytes(), executionProvider: 'wasm' });
+    const loaded = await handle({
+      type: 'load',
+      id: 2,
+      config,
+      ...modelBytes(),
+      executionProvider: 'wasm',
+      slot: 'compare',
+    });
+    expect(loaded.status).toBe('loaded');
+    expect(main.released).toEqual([]);
+
+    const image = testImage(config.imageSize);
+    const onSecond = await handle({ ...plainRequest(3, image, 0.75, 1), slot: 'compare' });
+    expect(onSecond.status).toBe('reconstructed');
+    expect(second.fed).toHaveLength(2);
+    expect(main.fed).toHaveLength(0);
+
+    expect(await handle({ type: 'release', id: 4, slot: 'compare' })).toEqual({ status: 'released', id: 4 });
+    expect(second.released.sort()).toEqual(['decoder', 'encoder']);
+    expect(main.released).toEqual([]);
+    const after = await handle({ ...plainRequest(5, image, 0.75, 1), slot: 'compare' });
+    expect(after).toEqual({ status: 'error', id: 5, message: 'No model in slot "compare".' });
+    // The main model still runs.
+    expect((await handle(plainRequest(6, image, 0.75, 1))).status).toBe('reconstructed');
+    expect(main.fed).toHaveLength(2);
+  });
+
   it('answers reconstruct before any load with an error reply, not a throw', async () => {
     const handle = createRequestHandler({
       openBackend: async () => backendOf(fakeOrt(smallConfig()).ort, 'wasm'),
@@ -195,31 +231,14 @@ describe('inference worker requests', () => {
   });
 });
 
-const bundledModel = new URL('../../models/mae-small/', import.meta.url);
-
 describe.skipIf(!existsSync(new URL('config.json', bundledModel)))(
   'the bundled model on onnxruntime-node',
   () => {
     it('reconstructs through the same handler the worker uses', async () => {
-      const node = await import('onnxruntime-node');
-      // onnxruntime-node names its CPU provider "cpu"; everything else is the web API.
-      const ort = {
-        Tensor: node.Tensor,
-        InferenceSession: {
-          create: (bytes: Uint8Array, options?: object) =>
-            node.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] }),
-        },
-      } as unknown as Backend['ort'];
-      const config = parseModelConfig(JSON.parse(readFileSync(new URL('config.json', bundledModel), 'utf8')));
-      const read = async (file: ModelFile) => new Uint8Array(readFileSync(new URL(file.path, bundledModel)));
+      const ort = await nodeOrt();
+      const { config, bytes } = await readBundledModel();
       const handle = createRequestHandler({ openBackend: async () => backendOf(ort, 'wasm') });
-      const loaded = await handle({
-        type: 'load',
-        id: 1,
-        config,
-        model: await readModelBytes(config, read),
-        executionProvider: 'wasm',
-      });
+      const loaded = await handle({ type: 'load', id: 1, config, model: bytes, executionProvider: 'wasm' });
       expect(loaded).toMatchObject({ status: 'loaded' });
       const image = testImage(config.imageSize);
       const reply = await handle(plainRequest(2, image, 0.75, 3));
@@ -248,8 +267,8 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
       const reply = await handle({
         type: 'reconstruct',
         id: 1,
-        imageVersion: 1,
         image,
+        imageVersion: 1,
         mask: { mode: 'painted', mask: Uint8Array.from(mask) },
         intermediates,
         normPixStatistics: 'patch',

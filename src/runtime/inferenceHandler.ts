@@ -15,6 +15,7 @@ import {
   type ExecutionProvider,
   type ExecutionProviderPreference,
   type LoadRequest,
+  MAIN_SLOT,
   type ReconstructRequest,
   type WorkerReply,
   type WorkerRequest,
@@ -41,27 +42,35 @@ interface LoadedModel {
 
 /** Returns a function that answers one request; callers must not overlap calls. */
 export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest) => Promise<WorkerReply> {
-  let model: LoadedModel | null = null;
-  /** The image of the latest request, normalised and patchified once for every mask that follows. */
-  let image: { version: number; prepared: PreparedImage } | null = null;
+  // MAIN_SLOT: the page's model; other keys: second models (Compare), each until released.
+  const models = new Map<string, LoadedModel>();
+  /** Per slot, the image of its latest request, normalised and patchified once for every mask that follows. */
+  const images = new Map<string, { version: number; prepared: PreparedImage }>();
 
-  function preparedFor(request: ReconstructRequest, config: ModelConfig): PreparedImage {
-    if (request.image)
-      image = { version: request.imageVersion, prepared: preparePixels(request.image, config) };
+  function preparedFor(request: ReconstructRequest, slot: string, config: ModelConfig): PreparedImage {
+    if (request.image) {
+      images.set(slot, { version: request.imageVersion, prepared: preparePixels(request.image, config) });
+    }
+    const image = images.get(slot);
     if (image?.version !== request.imageVersion) {
       throw new Error(`the worker does not hold image ${request.imageVersion}; send its pixels`);
     }
     return image.prepared;
   }
 
-  async function load(
-    request: Pick<LoadRequest, 'config' | 'model' | 'executionProvider'>,
-  ): Promise<BackendInfo> {
-    // The previous model's sessions go first: two models need not fit in memory at once.
-    const previous = model;
-    model = null;
-    image = null;
+  async function release(slot: string): Promise<void> {
+    const previous = models.get(slot);
+    models.delete(slot);
+    images.delete(slot);
     await previous?.runner.dispose();
+  }
+
+  async function load(
+    request: Pick<LoadRequest, 'config' | 'model' | 'executionProvider' | 'slot'>,
+  ): Promise<BackendInfo> {
+    const slot = request.slot ?? MAIN_SLOT;
+    // The slot's previous sessions go first: two models need not fit in memory at once.
+    await release(slot);
     const { config } = request;
     const create = (on: Backend) =>
       MaeRunner.create(on.ort, request.model, config, {
@@ -82,7 +91,7 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
       backend = await deps.openBackend('wasm');
       runner = await create(backend);
     }
-    model = { config, runner, backend: backend.info };
+    models.set(slot, { config, runner, backend: backend.info });
     return backend.info;
   }
 
@@ -97,19 +106,25 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
           // The file is laid out in the graphs' weight buffers now; dropping it before the
           // sessions copy those in keeps the peak near 2x the weights instead of 3x.
           request.checkpoint.weights.bytes = new Uint8Array(0);
-          const { executionProvider } = request;
+          const { executionProvider, slot } = request;
           return {
             status: 'loaded',
             id: request.id,
-            backend: await load({ config, model: bytes, executionProvider }),
+            backend: await load({ config, model: bytes, executionProvider, slot }),
           };
         }
         case 'reconstruct': {
-          if (!model) throw new Error('No model is loaded yet.');
+          const slot = request.slot ?? MAIN_SLOT;
+          const model = models.get(slot);
+          if (!model)
+            throw new Error(slot === MAIN_SLOT ? 'No model is loaded yet.' : `No model in slot "${slot}".`);
           const { runner, config } = model;
-          const result = await reconstruct(runner, config, preparedFor(request, config), request);
+          const result = await reconstruct(runner, config, preparedFor(request, slot, config), request);
           return { status: 'reconstructed', id: request.id, result };
         }
+        case 'release':
+          await release(request.slot);
+          return { status: 'released', id: request.id };
         default:
           return assertNever(request);
       }

@@ -19,13 +19,28 @@ export type ExecutionProvider = 'webgpu' | 'wasm';
 /** 'auto' = WebGPU when the browser gives a hardware adapter, else WASM; 'webgpu' takes any adapter. */
 export type ExecutionProviderPreference = ExecutionProvider | 'auto';
 
-/** Creates sessions for a model, releasing the previous model's sessions first. */
+/**
+ * Which runner a request is for. The page's model is `MAIN_SLOT`; another key holds a second
+ * model beside it (Compare mode), until a `release` for that key.
+ */
+export const MAIN_SLOT = 'main';
+
+/** Creates sessions for a model, releasing the previous sessions of the same slot first. */
 export interface LoadRequest {
   type: 'load';
   id: number;
   config: ModelConfig;
   model: MaeModelBytes;
   executionProvider: ExecutionProviderPreference;
+  /** Default MAIN_SLOT. */
+  slot?: string;
+}
+
+/** Releases the sessions of a second model's slot. */
+export interface ReleaseRequest {
+  type: 'release';
+  id: number;
+  slot: string;
 }
 
 /**
@@ -38,6 +53,8 @@ export interface LoadCheckpointRequest {
   id: number;
   checkpoint: CheckpointFiles;
   executionProvider: ExecutionProviderPreference;
+  /** As LoadRequest's: absent for the page's model. */
+  slot?: string;
 }
 
 /** Masks image `imageVersion` as `mask` says, reconstructs it, composes the views. */
@@ -53,9 +70,11 @@ export interface ReconstructRequest {
   intermediates: boolean;
   /** How norm_pix_loss predictions get their patch statistics back; ignored for other models. */
   normPixStatistics: NormPixStatistics;
+  /** Default MAIN_SLOT. */
+  slot?: string;
 }
 
-export type WorkerRequest = LoadRequest | LoadCheckpointRequest | ReconstructRequest;
+export type WorkerRequest = LoadRequest | LoadCheckpointRequest | ReconstructRequest | ReleaseRequest;
 
 export interface BackendInfo {
   executionProvider: ExecutionProvider;
@@ -76,13 +95,18 @@ export interface ReconstructedReply {
   result: Reconstruction;
 }
 
+export interface ReleasedReply {
+  status: 'released';
+  id: number;
+}
+
 export interface ErrorReply {
   status: 'error';
   id: number;
   message: string;
 }
 
-export type WorkerReply = LoadedReply | ReconstructedReply | ErrorReply;
+export type WorkerReply = LoadedReply | ReconstructedReply | ReleasedReply | ErrorReply;
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);
@@ -115,6 +139,7 @@ export function transferablesOf(reply: WorkerReply): Transferable[] {
       return [...new Set(buffers)];
     }
     case 'loaded':
+    case 'released':
     case 'error':
       return [];
     default:

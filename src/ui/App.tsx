@@ -1,4 +1,7 @@
+import { Article } from './components/Article';
+import { BaselineToggle, BaselineVerdict } from './components/Baseline';
 import { CameraBar } from './components/CameraControls';
+import { ComparePanel } from './components/ComparePanel';
 import { ConfirmModelDialog } from './components/ConfirmModelDialog';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
@@ -10,6 +13,7 @@ import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
 import { OfflineStatus, UpdateBanner } from './components/OfflineStatus';
 import { PipelineStepper } from './components/PipelineStepper';
+import { SweepPanel } from './components/SweepPanel';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
 
 function Logo() {
@@ -63,11 +67,15 @@ export function App() {
           <MaskModePicker />
           <div className="stats-bar">
             <Stats />
+            <BaselineToggle />
             <DownloadFigure />
           </div>
+          <BaselineVerdict />
         </section>
 
         <PipelineStepper />
+        <SweepPanel />
+        <ComparePanel />
 
         <div className="panels">
           <section className="panel" aria-labelledby="image-title">
@@ -80,6 +88,8 @@ export function App() {
             <OfflineStatus />
           </section>
         </div>
+
+        <Article />
       </main>
 
       <footer className="footer">

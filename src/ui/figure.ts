@@ -1,6 +1,7 @@
 /**
- * Downloadable figures in the page: the four views ("Download figure") and the pictures of a
- * pipeline step ("Download this step"), drawn by the renderer the CLI uses (src/formats/figure.ts).
+ * Downloadable figures in the page: the four views ("Download figure"), the pictures of a
+ * pipeline step ("Download this step") and the mask-ratio sweep's row, drawn by the renderer the
+ * CLI uses (src/formats/figure.ts); charts are SVG drawn onto a canvas.
  */
 import { drawPanels as drawPanelsOn, type Panel } from '../formats/figure';
 import type { Views } from '../mae/views';
@@ -15,19 +16,9 @@ export function drawPanels(panels: readonly Panel<CanvasImageSource>[], caption:
   return drawPanelsOn(htmlCanvas, panels, caption);
 }
 
-/** A square RGBA picture `[S, S, 4]` on a canvas of its own size. */
-export function pictureCanvas(rgba: Uint8ClampedArray): HTMLCanvasElement {
-  const size = Math.round(Math.sqrt(rgba.length / 4));
-  const canvas = htmlCanvas(size, size);
-  const context = canvas.getContext('2d');
-  if (!context) throw new Error('This browser gave no 2D canvas to draw the figure on.');
-  context.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
-  return canvas;
-}
-
 export function drawFigure(views: Views, caption: string): HTMLCanvasElement {
   return drawPanels(
-    VIEW_LABELS.map(({ key, label }) => ({ label, picture: pictureCanvas(views[key]) })),
+    VIEW_LABELS.map(({ key, label }) => ({ label, picture: stackedCanvas([views[key]]) })),
     caption,
   );
 }
@@ -46,4 +37,37 @@ export async function downloadCanvas(canvas: HTMLCanvasElement, fileName: string
 
 export function downloadFigure(views: Views, caption: string, fileName: string): Promise<void> {
   return downloadCanvas(drawFigure(views, caption), fileName);
+}
+
+/** Square RGBA pictures `[S, S, 4]` stacked top to bottom on one canvas `S` wide (the sweep's columns). */
+export function stackedCanvas(pictures: readonly Uint8ClampedArray[]): HTMLCanvasElement {
+  const size = Math.round(Math.sqrt(pictures[0]!.length / 4));
+  const canvas = htmlCanvas(size, size * pictures.length);
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('This browser gave no 2D canvas to draw the figure on.');
+  pictures.forEach((rgba, i) =>
+    context.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, i * size),
+  );
+  return canvas;
+}
+
+/**
+ * An SVG drawn onto a canvas `scale` times its size (a chart as PNG). The SVG must carry its
+ * styles as attributes: a standalone SVG image sees none of the page's CSS.
+ */
+export async function svgToCanvas(svg: SVGSVGElement, scale = 2): Promise<HTMLCanvasElement> {
+  const text = new XMLSerializer().serializeToString(svg);
+  const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = htmlCanvas(svg.width.baseVal.value * scale, svg.height.baseVal.value * scale);
+    const context = canvas.getContext('2d');
+    if (!context) throw new Error('This browser gave no 2D canvas to draw the figure on.');
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 }

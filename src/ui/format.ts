@@ -24,3 +24,13 @@ export function removedPercent(visible: number, total: number): number {
 export function formatPsnr(db: number): string {
   return Number.isFinite(db) ? `${db.toFixed(1)} dB` : '—';
 }
+
+/** A file-name-safe form of a label: "Chelsea the cat" -> "chelsea-the-cat". */
+export function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'image'
+  );
+}

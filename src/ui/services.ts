@@ -2,6 +2,7 @@
  * AppServices for the browser: fetch + Cache API for models, the inference worker, image decoding,
  * the service worker's caches.
  */
+import { startBaselineWorker } from '../runtime/baseline';
 import { type CheckpointFiles, inspectCheckpoint, isCheckpointFileName } from '../runtime/checkpointModel';
 import { decodeImage } from '../runtime/decodeImage';
 import type { InferenceClient } from '../runtime/inferenceClient';
@@ -65,6 +66,9 @@ async function readLocalFiles(files: File[]): Promise<LoadedModel> {
 export function createBrowserServices(client: InferenceClient): AppServices {
   const base = import.meta.env.BASE_URL;
   const offline = createOfflineServices();
+  // Started with the page, not on first use: after load the page requests nothing it did not
+  // ask for at the start (the worker is a few kB and idles until the baseline is switched on).
+  const baseline = startBaselineWorker();
   return {
     async loadModelIndex() {
       const response = await fetchOk(`${base}models/index.json`);
@@ -86,6 +90,20 @@ export function createBrowserServices(client: InferenceClient): AppServices {
     },
     reconstruct(input) {
       return client.reconstruct(input);
+    },
+    reconstructExactly(input) {
+      return client.reconstructExactly(input);
+    },
+    startSecondModel(slot, model, executionProvider) {
+      return 'checkpoint' in model
+        ? client.loadCheckpoint(model.checkpoint, executionProvider, slot)
+        : client.load(model.config, model.bytes, executionProvider, slot);
+    },
+    releaseSecondModel(slot) {
+      return client.release(slot);
+    },
+    interpolate(request) {
+      return baseline.fill(request);
     },
     async loadSample(sample) {
       const response = await fetchOk(sampleUrl(sample));

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args';
 import { readImage, writePng } from '../../src/cli/images';
 import { reconstructImages, type ReconstructOptions, runReconstruct } from '../../src/cli/reconstruct';
+import { panelLayout } from '../../src/formats/figure';
 import { type NpyArray, parseNpy, writeNpy } from '../../src/formats/npy';
 import { randomMasking } from '../../src/mae/masking';
 import { maskedMetrics } from '../../src/mae/metrics';
@@ -177,6 +178,45 @@ describe('reconstruct', () => {
     expect(log.text).not.toContain('\n');
   });
 
+  it('--sweep writes one figure per image, from one noise array, with a metrics row per ratio', async () => {
+    const out = join(dir, 'sweep');
+    const second = join(dir, 'castle-copy.png');
+    await copyFile(goodImage, second);
+    const ratios = [0.5, 0.75, 0.85, 0.95];
+    const code = await runReconstruct([
+      '--model',
+      modelDir,
+      '--sweep',
+      ratios.join(','),
+      '--seed',
+      '3',
+      '--out',
+      out,
+      goodImage,
+      second,
+    ]);
+    expect(code).toBe(0);
+    expect((await readdir(out)).filter((f) => f.endsWith('.png')).sort()).toEqual([
+      'castle-copy.png',
+      'castle.png',
+    ]);
+    // Four columns, each the masked view above the reconstruction + visible, laid out as the page does.
+    const figure = await readImage(join(out, 'castle.png'));
+    const layout = panelLayout(ratios.map(() => ({ width: 224, height: 2 * 224 })));
+    expect([figure.width, figure.height]).toEqual([layout.width, layout.height]);
+
+    const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    const rows = metrics.images.filter((row: { file: string }) => row.file === goodImage);
+    expect(rows.map((row: { mask_ratio: number }) => row.mask_ratio)).toEqual(ratios);
+    expect(rows.map((row: { visible_patches: number }) => row.visible_patches)).toEqual([98, 49, 29, 9]);
+    expect(metrics.images).toHaveLength(8);
+
+    // The 75 % column is the plain seed-3 run at 75 %: the same mask, so the same PSNR.
+    const single = await reconstructImages(options({ seed: 3, maskRatio: 0.75, out: join(dir, 'single') }));
+    expect(rows[1].masked_psnr_db).toBeCloseTo(single.images[0]!.masked_psnr_db!, 6);
+    expect(rows[0].masked_psnr_db).not.toBeCloseTo(rows[3].masked_psnr_db, 3);
+  }, 60_000);
+
   it('rejects a noise file whose length is not N, and other bad usage, as usage errors', async () => {
     const shortNoise = join(dir, 'short.npy');
     await writeFile(shortNoise, writeNpy(new Float32Array(195), [1, 195]));
@@ -195,6 +235,8 @@ describe('reconstruct', () => {
     await expect(run(goodImage, join(dir, 'castle.jpg'))).rejects.toThrow(/both write castle\.png/);
     await expect(runReconstruct(['--model', dir, goodImage])).rejects.toThrow(/no config\.json/);
     await expect(run('--bogus', goodImage)).rejects.toMatchObject({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+    await expect(run('--sweep', '0.5,abc', goodImage)).rejects.toThrow(/--sweep: mask ratio "abc"/);
+    await expect(run('--sweep', '0.5', '--save-tensors', goodImage)).rejects.toBeInstanceOf(UsageError);
   });
 
   it('through the real CLI: skips bad files, names them, writes the good one and exits 1', async () => {

@@ -2,7 +2,7 @@
  * What the e2e files share: building dist/, a free loopback port, Debian's Chromium through
  * playwright-core, and waiting for the views to show a finished reconstruction.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -116,6 +116,36 @@ export async function visibleTokens(page: Page): Promise<number> {
 /** The text of the page's alert region; empty while no error is shown (it is then hidden). */
 export async function alertText(page: Page): Promise<string> {
   return (await page.locator('[role="alert"]').textContent()) ?? '';
+}
+
+/**
+ * RSS in MB of every renderer process of the Chromium launched with the command-line flag
+ * `marker` (the page and its workers live there).
+ */
+export function rendererRssMb(marker: string): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [, pid, ppid, rss, args] = line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/) ?? [];
+      return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss), args: args ?? '' };
+    });
+  const browserProcess = rows.find((row) => row.args.includes(marker) && !row.args.includes('--type='));
+  if (!browserProcess) throw new Error('cannot find this test’s Chromium process');
+  const ours = new Set([browserProcess.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const row of rows) {
+      if (!ours.has(row.pid) && ours.has(row.ppid)) {
+        ours.add(row.pid);
+        grew = true;
+      }
+    }
+  }
+  const kb = rows
+    .filter((row) => ours.has(row.pid) && row.args.includes('--type=renderer'))
+    .reduce((sum, row) => sum + row.rss, 0);
+  return Math.round(kb / 1024);
 }
 
 /** The WASM thread count the run statistics show. */

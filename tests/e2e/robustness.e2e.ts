@@ -7,7 +7,7 @@
  * The images come from scripts/make_image_zoo.py (run here into tests/fixtures/image-zoo/, which
  * git ignores); the broken models are made here from the bundled mae-small.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -31,6 +31,7 @@ import {
   buildDist,
   canvasPixels,
   recordErrors,
+  rendererRssMb,
   root,
   startPreview,
   viewsReady,
@@ -71,33 +72,6 @@ let zoo: ZooEntry[];
 let consoleErrors: string[] = [];
 const cspViolations: string[] = [];
 const requests: string[] = [];
-
-/** RSS in MB of every renderer process of this test's Chromium (the page and its workers live there). */
-function rendererRssMb(): number {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [, pid, ppid, rss, args] = line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/) ?? [];
-      return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss), args: args ?? '' };
-    });
-  const browserProcess = rows.find((row) => row.args.includes(marker) && !row.args.includes('--type='));
-  if (!browserProcess) throw new Error('cannot find this test’s Chromium process');
-  const ours = new Set([browserProcess.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const row of rows) {
-      if (!ours.has(row.pid) && ours.has(row.ppid)) {
-        ours.add(row.pid);
-        grew = true;
-      }
-    }
-  }
-  const kb = rows
-    .filter((row) => ours.has(row.pid) && row.args.includes('--type=renderer'))
-    .reduce((sum, row) => sum + row.rss, 0);
-  return Math.round(kb / 1024);
-}
 
 /** The bundled model's folder, for broken copies. */
 function modelFolder(): string {
@@ -391,10 +365,10 @@ describe('images', () => {
     await uploadImage('thin-4000x10.png');
     await viewsReady(page);
     const before = await canvasPixels(page, 'Original');
-    const baseline = rendererRssMb();
+    const baseline = rendererRssMb(marker);
     let peak = baseline;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, rendererRssMb());
+      peak = Math.max(peak, rendererRssMb(marker));
     }, 50);
     const started = Date.now();
     try {
@@ -694,7 +668,7 @@ describe('memory', () => {
     const collect = async () => {
       await page.evaluate(() => (window as unknown as { gc(): void }).gc());
       await page.waitForTimeout(500);
-      return rendererRssMb();
+      return rendererRssMb(marker);
     };
     const switchModel = async (i: number) => {
       if (i % 2 === 0) {
@@ -718,7 +692,7 @@ describe('memory', () => {
       await switchModel(i);
       // 1 %, 2 %, ... 90 %, then 1 % again: each run a new ratio, so each one really runs.
       for (let run = 0; run < 10; run++) await reconstructAt(((i * 10 + run) % 90) + 1);
-      samples.push(rendererRssMb());
+      samples.push(rendererRssMb(marker));
     }
     const final = await collect();
     console.info(

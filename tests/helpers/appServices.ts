@@ -1,10 +1,12 @@
 /**
  * The model side of AppServices for component tests: a one-model index and a model whose config is
- * `config`, "started" at once on WASM, and no camera (like jsdom). Tests add reconstruct,
- * loadSample and decodeImage.
+ * `config`, "started" at once on WASM (a second model too), no camera (like jsdom), exact runs
+ * answered with a fake reconstruction, and the real interpolation baseline computed in place of
+ * its worker. Tests add reconstruct, loadSample and decodeImage.
  */
 import { gridSize, type ModelConfig, parseModelConfig } from '../../src/formats/config';
 import { buildMasking, type MaskSpec } from '../../src/mae/maskModes';
+import { fillBaselines } from '../../src/runtime/baseline';
 import { MODEL_INDEX_FORMAT } from '../../src/runtime/modelIndex';
 import type { Reconstruction } from '../../src/runtime/protocol';
 import type { AppServices } from '../../src/ui/store';
@@ -18,6 +20,10 @@ export type ModelServices = Pick<
   | 'readLocalModel'
   | 'startModel'
   | 'openCamera'
+  | 'reconstructExactly'
+  | 'startSecondModel'
+  | 'releaseSecondModel'
+  | 'interpolate'
 >;
 
 export function singleModelServices(config: ModelConfig, id = 'test'): ModelServices {
@@ -48,6 +54,10 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
       throw new Error('not used');
     },
     startModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    reconstructExactly: async (input) => fakeReconstruction(config, input.mask),
+    startSecondModel: async () => ({ executionProvider: 'wasm', threads: 2, crossOriginIsolated: true }),
+    releaseSecondModel: async () => {},
+    interpolate: async (request) => fillBaselines(request),
     openCamera: async () => {
       throw new DOMException('Requested device not found', 'NotFoundError');
     },

@@ -1,15 +1,6 @@
 import { downloadFigure } from '../figure';
-import { removedPercent } from '../format';
+import { removedPercent, slug } from '../format';
 import { useAppStore } from '../store';
-
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'image'
-  );
-}
 
 export function DownloadFigure() {
   const views = useAppStore((s) => s.result?.views ?? null);

@@ -5,6 +5,7 @@
 import { type PointerEvent, type ReactNode, useId, useMemo, useState } from 'react';
 
 import { gridSize, type ModelConfig } from '../../formats/config';
+import { attentionRollout } from '../../mae/attention';
 import {
   attentionOnPatches,
   attentionRow,
@@ -18,6 +19,7 @@ import type { Intermediates, Reconstruction } from '../../runtime/protocol';
 import { formatPsnr } from '../format';
 import type { StepId } from '../steps';
 import { useAppStore } from '../store';
+import { AttentionSummaries } from './AttentionSummaries';
 import { PixelCanvas } from './PixelCanvas';
 
 export interface StepRun {
@@ -253,16 +255,17 @@ function EncoderStep({ run }: { run: StepRun }) {
   // A patch chosen in an earlier run may be masked now: fall back to the cls token.
   const patchToken = query.kind === 'patch' ? idsKeep.indexOf(query.patch) : -1;
   const token = patchToken >= 0 ? patchToken + 1 : 0;
+  // 'layer': one layer's softmax attention; 'rollout': attention flow through layers 1..layer.
+  const [mapKind, setMapKind] = useState<'layer' | 'rollout'>('layer');
   const attention = useMemo(() => {
-    const row = attentionRow(
-      intermediates.attentions,
-      intermediates.attentionDims,
-      layerValue,
-      headValue,
-      token,
-    );
+    const row =
+      mapKind === 'rollout'
+        ? Float32Array.from(
+            attentionRollout(intermediates.attentions, intermediates.attentionDims, token, layerValue + 1),
+          )
+        : attentionRow(intermediates.attentions, intermediates.attentionDims, layerValue, headValue, token);
     return attentionOnPatches(row, idsKeep, config.numPatches);
-  }, [intermediates, layerValue, headValue, token, idsKeep, config.numPatches]);
+  }, [intermediates, layerValue, headValue, token, idsKeep, config.numPatches, mapKind]);
   const overlay = useMemo(
     () => overlayPatchWeights(result.views.original, config.imageSize, config.patchSize, attention.patches),
     [result, config, attention],
@@ -285,6 +288,7 @@ function EncoderStep({ run }: { run: StepRun }) {
         <label htmlFor={headId}>Attention head</label>
         <select
           id={headId}
+          disabled={mapKind === 'rollout'}
           value={String(headValue)}
           onChange={(event) => setHead(event.target.value === 'mean' ? 'mean' : Number(event.target.value))}
         >
@@ -303,16 +307,30 @@ function EncoderStep({ run }: { run: StepRun }) {
         >
           cls token
         </button>
+        <div className="segmented" role="group" aria-label="Attention map kind">
+          <button type="button" aria-pressed={mapKind === 'layer'} onClick={() => setMapKind('layer')}>
+            This layer
+          </button>
+          <button type="button" aria-pressed={mapKind === 'rollout'} onClick={() => setMapKind('rollout')}>
+            Rollout
+          </button>
+        </div>
       </div>
       <Figure
         rgba={overlay}
         size={config.imageSize}
-        label="Attention map"
-        caption={`Where ${queryName} attends in layer ${layerValue + 1}: brighter = more. The cls token takes ${(
-          attention.cls * 100
-        ).toFixed(
-          1,
-        )}%. Removed patches (dark) are not in the encoder at all. Click a visible patch to attend from it.`}
+        label={mapKind === 'rollout' ? 'Attention rollout map' : 'Attention map'}
+        caption={
+          mapKind === 'rollout'
+            ? `Attention rollout from ${queryName} through layers 1–${layerValue + 1} (Abnar & Zuidema 2020): each layer's mean over heads plus the identity of the residual path, rows renormalised, multiplied layer by layer. The cls token keeps ${(
+                attention.cls * 100
+              ).toFixed(1)}%; a patch's own share includes its residual path.`
+            : `Where ${queryName} attends in layer ${layerValue + 1}: brighter = more. The cls token takes ${(
+                attention.cls * 100
+              ).toFixed(
+                1,
+              )}%. Removed patches (dark) are not in the encoder at all. Click a visible patch to attend from it.`
+        }
       >
         <div
           className="attention-targets"
@@ -331,6 +349,7 @@ function EncoderStep({ run }: { run: StepRun }) {
           ))}
         </div>
       </Figure>
+      <AttentionSummaries run={run} chosenHead={headValue} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { VIEWS_PAINTED_MARK } from '../../shared/marks';
 import { VIEW_LABELS } from '../../shared/viewLabels';
 import { formatMs, formatPsnr } from '../format';
 import { isBusy, useAppStore } from '../store';
+import { BASELINE_LABEL } from './Baseline';
 import { PatchPainter } from './PatchPainter';
 
 function ViewCanvas({
@@ -45,6 +46,8 @@ function Stat({ term, value }: { term: string; value: string }) {
 export function Stats() {
   const result = useAppStore((s) => s.result);
   const backend = useAppStore((s) => s.backend);
+  const baselineOn = useAppStore((s) => s.baselineOn);
+  const baseline = useAppStore((s) => (s.baseline?.result === s.result ? s.baseline : null));
   const ep = backend
     ? backend.executionProvider === 'webgpu'
       ? 'WebGPU'
@@ -58,6 +61,7 @@ export function Stats() {
       <Stat term="Backend" value={ep} />
       <Stat term="Visible tokens" value={result ? `K = ${result.visiblePatches}` : '—'} />
       <Stat term="Masked-patch PSNR" value={result ? formatPsnr(result.maskedPsnr) : '—'} />
+      {baselineOn && <Stat term="Interpolation PSNR" value={baseline ? formatPsnr(baseline.psnr) : '…'} />}
     </dl>
   );
 }
@@ -66,6 +70,10 @@ export function ViewsPanel() {
   const busy = useAppStore(isBusy);
   const views = useAppStore((s) => s.result?.views ?? null);
   const painting = useAppStore((s) => s.maskMode === 'painted');
+  const baselineOn = useAppStore((s) => s.baselineOn);
+  const baselineView = useAppStore((s) =>
+    s.baseline?.result === s.result ? (s.baseline?.view ?? null) : null,
+  );
   useEffect(() => {
     if (!views) return;
     // The canvases' effects (putImageData) ran before this parent effect: the next frame shows them.
@@ -76,7 +84,7 @@ export function ViewsPanel() {
   const side = views ? Math.round(Math.sqrt(views.original.length / 4)) : 1;
   return (
     <section className="views" aria-label="Views" aria-busy={busy ? 'true' : 'false'}>
-      <div className="views__grid">
+      <div className={baselineOn ? 'views__grid views__grid--five' : 'views__grid'}>
         {VIEW_LABELS.map(({ key, label, hint }) => (
           <figure className="view" key={key}>
             <div className="view__frame">
@@ -89,6 +97,17 @@ export function ViewsPanel() {
             </figcaption>
           </figure>
         ))}
+        {baselineOn && (
+          <figure className="view">
+            <div className="view__frame">
+              <ViewCanvas label={BASELINE_LABEL} pixels={baselineView} size={side} />
+            </div>
+            <figcaption>
+              <span className="view__label">{BASELINE_LABEL}</span>
+              <span className="view__hint">inverse-distance fill + 200 rounds of diffusion, no learning</span>
+            </figcaption>
+          </figure>
+        )}
       </div>
       <div className="views__progress" aria-hidden="true" />
     </section>

@@ -43,6 +43,7 @@ async function fixtureServices(normPixLoss = false) {
   const services: AppServices = {
     ...singleModelServices(config),
     reconstruct: (input) => client.reconstruct(input),
+    reconstructExactly: (input) => client.reconstructExactly(input),
     loadSample: async () => referenceImageRgba(),
     decodeImage: async () => referenceImageRgba(),
   };

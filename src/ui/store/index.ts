@@ -1,14 +1,18 @@
-/** The app's one store: six slices over one state, and the React hook that reads it. */
+/** The app's one store: its slices over one state, and the React hook that reads it. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
+import { createArticleSlice } from './articleSlice';
+import { createBaselineSlice } from './baselineSlice';
 import { createCameraSlice } from './cameraSlice';
+import { createCompareSlice } from './compareSlice';
 import { createInputSlice } from './inputSlice';
 import { createModelSlice } from './modelSlice';
 import { createOfflineSlice } from './offlineSlice';
 import { createResultSlice } from './resultSlice';
 import { createStepperSlice } from './stepperSlice';
+import { createSweepSlice } from './sweepSlice';
 import type { AppServices, AppState } from './types';
 
 export { randomSeed } from './inputSlice';
@@ -31,6 +35,10 @@ export function createAppStore(services: AppServices): AppStore {
     ...createModelSlice(services)(...api),
     ...createResultSlice(services)(...api),
     ...createStepperSlice(services)(...api),
+    ...createBaselineSlice(services)(...api),
+    ...createSweepSlice(services)(...api),
+    ...createCompareSlice(services)(...api),
+    ...createArticleSlice(services)(...api),
     ...createCameraSlice(services)(...api),
     ...createOfflineSlice(services)(...api),
   }));

@@ -72,6 +72,11 @@ function pendingServices() {
     },
     loadSample: async () => picture(64),
     decodeImage: async () => picture(80),
+    // The explainer's services are not used by these tests.
+    reconstructExactly: () => Promise.reject(new Error('not used')),
+    startSecondModel: () => Promise.reject(new Error('not used')),
+    releaseSecondModel: () => Promise.reject(new Error('not used')),
+    interpolate: () => Promise.reject(new Error('not used')),
     openCamera: () => Promise.reject(new Error('not used')),
   };
   /** Finishes model `id`'s download and lets the store hand it to the worker. */

@@ -2,8 +2,9 @@
  * The app's state, in six slices: input (image, mask), model (index, chosen model, loading),
  * result (the latest reconstruction, errors), stepper (which pipeline step is on show and what
  * it inspects), camera (live frames as the input) and offline (the service worker's cache of the
- * app, storage used, updates). Side effects go through AppServices so the store can be tested
- * without a worker.
+ * app, storage used, updates), and the explainer's baseline, sweep, compare and article slices
+ * (in their own files). Side effects go through AppServices so the store can be tested without a
+ * worker.
  */
 import type { StateCreator } from 'zustand/vanilla';
 
@@ -11,6 +12,7 @@ import type { ModelConfig } from '../../formats/config';
 import type { Image8, RgbImage } from '../../mae/image';
 import type { MaskMode } from '../../mae/maskModes';
 import type { NormPixStatistics } from '../../mae/normPix';
+import type { BaselineFill, BaselineRequest } from '../../runtime/baseline';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { ByteProgress } from '../../runtime/modelFiles';
 import type { ModelIndex, ModelIndexEntry } from '../../runtime/modelIndex';
@@ -19,6 +21,10 @@ import type { RemoteModel, RemoteModelInfo } from '../../runtime/remoteModel';
 import type { CameraFeed } from '../frameLoop';
 import type { Sample } from '../samples';
 import type { UrlState } from '../urlState';
+import type { ArticleSlice } from './articleSlice';
+import type { BaselineSlice } from './baselineSlice';
+import type { CompareSlice } from './compareSlice';
+import type { SweepSlice } from './sweepSlice';
 
 /** Graphs (our exports) or a checkpoint the worker builds graphs from, with its config. */
 export type LoadedModel = RemoteModel;
@@ -36,6 +42,17 @@ export interface AppServices {
   startModel(model: LoadedModel, executionProvider: ExecutionProviderPreference): Promise<BackendInfo>;
   /** Null when a newer request superseded this one. */
   reconstruct(input: ReconstructInput): Promise<Reconstruction | null>;
+  /** One run no later request supersedes (the sweep, Compare's second model via `input.slot`). */
+  reconstructExactly(input: ReconstructInput): Promise<Reconstruction>;
+  /** Starts a second model in the worker under `slot`, beside the page's model. */
+  startSecondModel(
+    slot: string,
+    model: LoadedModel,
+    executionProvider: ExecutionProviderPreference,
+  ): Promise<BackendInfo>;
+  releaseSecondModel(slot: string): Promise<void>;
+  /** The classical baseline (interpolation + diffusion) of each mask, off the main thread. */
+  interpolate(request: Omit<BaselineRequest, 'id'>): Promise<BaselineFill[]>;
   loadSample(sample: Sample): Promise<Image8>;
   decodeImage(blob: Blob, label: string): Promise<Image8>;
   /** Asks for the camera; rejects with getUserMedia's DOMException. */
@@ -221,7 +238,16 @@ export interface CameraSlice {
   setNewMaskEachFrame(on: boolean): void;
 }
 
-export type AppState = InputSlice & ModelSlice & ResultSlice & StepperSlice & CameraSlice & OfflineSlice;
+export type AppState = InputSlice &
+  ModelSlice &
+  ResultSlice &
+  StepperSlice &
+  CameraSlice &
+  OfflineSlice &
+  BaselineSlice &
+  SweepSlice &
+  CompareSlice &
+  ArticleSlice;
 
 /** A slice of AppState, built with the services it needs (zustand's slices pattern). */
 export type SliceCreator<Slice> = (services: AppServices) => StateCreator<AppState, [], [], Slice>;
