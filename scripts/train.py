@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mae.heldout import HeldOut  # noqa: E402
+from mae.heldout import HeldOut, eval_baselines  # noqa: E402
 from mae.loaders import load_checkpoint  # noqa: E402
 from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
 from mae.onnx_weights import load_model  # noqa: E402
@@ -224,6 +224,8 @@ def main():
     parser.add_argument("--holdout-package", help="hold out this whole package instead (needs the manifest); "
                         "scored with the eval's masks and baselines, best weights to best.pth")
     parser.add_argument("--manifest", type=Path, help="manifest.csv (default: beside the data folder)")
+    parser.add_argument("--baselines", type=Path, help="`npm run --silent eval -- --json` of the held-out package "
+                        "(seeds 0,1,2): its per-image baselines give the logged win counts")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenBLAS threads separately)")
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)")
     parser.add_argument("--init-onnx", type=Path, help="start from an exported model folder's ONNX weights")
@@ -260,8 +262,11 @@ def main():
         manifest = read_manifest(args.manifest or args.data.parent / "manifest.csv")
         train, held = split_by_package(paths, photos, manifest, args.holdout_package)
         heldout = HeldOut([p for p, _ in held], cfg.image_size, cfg.patch_size, IMAGENET_MEAN.flatten().tolist(),
-                          IMAGENET_STD.flatten().tolist(), args.mask_ratio, cache=args.out / "heldout-baselines.pt")
-        print(json.dumps({"held_out_baselines": heldout.evaluate(model).baselines}), flush=True)
+                          IMAGENET_STD.flatten().tolist(), args.mask_ratio,
+                          baselines=eval_baselines(json.loads(args.baselines.read_text())) if args.baselines else None)
+        start = heldout.evaluate(model)
+        print(json.dumps({"held_out_start": {"psnr": start.model_psnr, "baselines": start.baselines,
+                                             "wins": start.wins, "per_image": start.per_image}}), flush=True)
     else:
         train, held = split_holdout(paths, photos, args.holdout_every)
     (args.out / "holdout.txt").write_text("".join(f"{p.name}\n" for p, _ in held))
@@ -284,6 +289,8 @@ def main():
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         log, first_step, best_psnr = state["log"], state["train"]["step"], state["best_psnr"]
+        # A resumed run may change the schedule (e.g. --full-steps): record what it went on with.
+        log.setdefault("resumed", []).append({"step": first_step, "args": {k: str(v) for k, v in vars(args).items()}})
     started, running = time.time() - log.get("elapsed_s", 0), []
     for step in range(first_step, total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size

@@ -1,11 +1,11 @@
-"""Masked-patch PSNR on a held-out folder, computed exactly as `npm run eval` computes it.
+"""The model's masked-patch PSNR on a held-out folder, computed as `npm run eval` computes it.
 
 Same masks (src/mae/masking.ts: mulberry32 noise, stable argsort), same preprocessing (PIL bicubic
-resize of the shorter side, central crop, as src/mae/image.ts reproduces), same baselines
-(src/mae/metrics.ts: mean-colour fill; inverse-distance-squared patch colours then N rounds of
-3 x 3 diffusion), same metric (PSNR of the removed patches in [0, 255], mean over seeds, then
-over images). So the number training selects on is the number the eval will print; the fills are
-batched in torch here because training calls this every few hundred steps.
+resize of the shorter side, central crop, which src/mae/image.ts reproduces), same metric (PSNR of
+the removed patches in [0, 255] after clipping, mean over seeds, then over images). So the number
+training selects on is the number the eval prints. The baselines are not recomputed here: 1000
+diffusion rounds over the whole package take many CPU-minutes, and `npm run eval --json` already
+prints them per image for these same masks.
 """
 
 from dataclasses import dataclass
@@ -13,13 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
-INTERPOLATION_ROUNDS = 200  # the eval's "interpolation"
-CONVERGED_ROUNDS = 1000  # the eval's converged diffusion
-NO_VISIBLE_FILL = 127.5
 
 
 def mulberry32_noise(n: int, seed: int) -> np.ndarray:
@@ -71,47 +67,6 @@ def pixel_mask(mask: torch.Tensor, grid: int, patch: int) -> torch.Tensor:
         .reshape(mask.shape[0], 1, grid * patch, grid * patch).bool()
 
 
-def mean_colour_fill(truth: torch.Tensor, mask: torch.Tensor, patch: int) -> torch.Tensor:
-    """truth [B, 3, S, S] float64 -> the eval's mean-colour fill."""
-    removed = pixel_mask(mask, truth.shape[-1] // patch, patch)
-    visible = (~removed).double()
-    count = visible.sum(dim=(2, 3), keepdim=True)
-    fill = torch.where(count > 0, (truth * visible).sum(dim=(2, 3), keepdim=True) / count.clamp(min=1),
-                       torch.full_like(count, NO_VISIBLE_FILL))
-    return torch.where(removed, fill.expand_as(truth), truth)
-
-
-def diffusion_fills(truth: torch.Tensor, mask: torch.Tensor, patch: int, rounds: list) -> dict:
-    """truth [B, 3, S, S] float64, mask [B, N] -> {rounds: fill [B, 3, S, S]}, one diffusion run for all."""
-    B, _, S, _ = truth.shape
-    grid = S // patch
-    removed = pixel_mask(mask, grid, patch)
-    means = F.avg_pool2d(truth, patch)  # [B, 3, G, G] patch mean colours
-    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
-    rows, cols = rows.reshape(-1).double(), cols.reshape(-1).double()
-    dist2 = (rows[:, None] - rows[None]) ** 2 + (cols[:, None] - cols[None]) ** 2  # [N, N]
-    weights = torch.where(dist2 > 0, 1 / dist2.clamp(min=1), torch.zeros_like(dist2))
-    visible = (1 - mask.double())  # [B, N]
-    w = weights[None] * visible[:, None, :]  # [B, N(to), N(from)]
-    flat = means.reshape(B, 3, -1)  # [B, 3, N]
-    weight_sum = w.sum(-1)  # [B, N]
-    patch_fill = torch.einsum("bln,bcn->bcl", w, flat) / weight_sum.clamp(min=1e-300)[:, None]
-    none_visible = (visible.sum(-1) == 0)[:, None, None]
-    patch_fill = torch.where(none_visible, torch.full_like(patch_fill, NO_VISIBLE_FILL), patch_fill)
-    start = F.interpolate(patch_fill.reshape(B, 3, grid, grid), scale_factor=patch, mode="nearest")
-    image = torch.where(removed, start, truth)
-    fills, target = {}, sorted(set(rounds))
-    for done in range(max(target) + 1):
-        if done in target:
-            fills[done] = image.clone()
-        if done == max(target):
-            break
-        blurred = F.avg_pool2d(F.pad(image, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
-        # With nothing visible the fill stays NO_VISIBLE_FILL, as in metrics.ts.
-        image = torch.where(removed & ~none_visible[..., None], blurred, image)
-    return fills
-
-
 def masked_psnr(truth: torch.Tensor, filled: torch.Tensor, mask: torch.Tensor, patch: int) -> torch.Tensor:
     """[B] PSNR over the removed patches; filled is clipped to [0, 255] first, as perPatchMse."""
     removed = pixel_mask(mask, truth.shape[-1] // patch, patch).expand_as(truth).double()
@@ -120,20 +75,26 @@ def masked_psnr(truth: torch.Tensor, filled: torch.Tensor, mask: torch.Tensor, p
     return 10 * torch.log10(255.0**2 / mse)
 
 
+def eval_baselines(report: dict) -> dict:
+    """`npm run eval -- --json` output -> {image: {baseline name: PSNR}} (mean_fill, interpolation, diffusion:N)."""
+    return {score["image"]: {"mean_fill": score["mean_fill_psnr"], "interpolation": score["interpolation_psnr"],
+                             **score["diffusion_psnr"]} for score in report["images"]}
+
+
 @dataclass
 class HeldOutScores:
     model_psnr: float
-    baselines: dict  # name -> mean PSNR
-    wins: dict  # name -> images on which the model's mean PSNR is higher
+    baselines: dict  # name -> mean PSNR over the images
+    wins: dict  # name -> images on which the model's PSNR (mean over seeds) is higher
     per_image: dict  # image -> model PSNR (mean over seeds)
 
 
 class HeldOut:
-    """A folder of photos with the eval's masks and baselines, computed once."""
+    """A folder of photos with the eval's masks, and optionally the eval's baseline PSNRs per image."""
 
     def __init__(self, paths, image_size: int, patch_size: int, mean, std, mask_ratio=0.75, seeds=(0, 1, 2),
-                 cache: Path = None):
-        """`cache`: a file for the baselines' PSNRs, which take minutes (1000 diffusion rounds)."""
+                 baselines: dict = None):
+        """`baselines`: eval_baselines() of an eval run on the same photos, mask ratio and seeds."""
         self.names = [Path(p).name for p in paths]
         self.patch = patch_size
         self.mean = torch.tensor(mean, dtype=torch.float64).view(1, 3, 1, 1)
@@ -147,20 +108,13 @@ class HeldOut:
         self.ids_keep = torch.from_numpy(np.stack([m[0] for m in masks] * len(paths))).long()  # [B, K]
         self.ids_restore = torch.from_numpy(np.stack([m[1] for m in masks] * len(paths))).long()  # [B, N]
         self.mask = torch.from_numpy(np.stack([m[2] for m in masks] * len(paths))).long()  # [B, N]
-        key = {"names": self.names, "image_size": image_size, "patch_size": patch_size,
-               "mask_ratio": mask_ratio, "seeds": list(seeds)}
-        saved = torch.load(cache) if cache is not None and Path(cache).exists() else None
-        if saved is not None and saved["key"] == key:
-            self.baseline_psnr = saved["psnr"]
-            return
-        fills = diffusion_fills(self.truth, self.mask, patch_size, [INTERPOLATION_ROUNDS, CONVERGED_ROUNDS])
-        self.baseline_psnr = {  # name -> [B]
-            "mean_fill": masked_psnr(self.truth, mean_colour_fill(self.truth, self.mask, patch_size), self.mask, patch_size),
-            "interpolation": masked_psnr(self.truth, fills[INTERPOLATION_ROUNDS], self.mask, patch_size),
-            f"diffusion:{CONVERGED_ROUNDS}": masked_psnr(self.truth, fills[CONVERGED_ROUNDS], self.mask, patch_size),
-        }
-        if cache is not None:
-            torch.save({"key": key, "psnr": self.baseline_psnr}, cache)
+        self.baselines = {}
+        if baselines is not None:
+            missing = sorted(set(self.names) - set(baselines))
+            if missing:
+                raise ValueError(f"the eval report has no baselines for {missing}")
+            for name in baselines[self.names[0]]:
+                self.baselines[name] = torch.tensor([baselines[image][name] for image in self.names])  # [I]
 
     def per_image(self, psnr: torch.Tensor) -> torch.Tensor:  # [I * S] -> [I]
         return psnr.view(-1, self.seeds).mean(dim=1)
@@ -182,10 +136,9 @@ class HeldOut:
         pixels = model.unpatchify(torch.cat(preds)).double() * self.std + self.mean  # [B, 3, S, S] in 0..1
         psnr = self.per_image(masked_psnr(self.truth, pixels * 255, self.mask, self.patch))
         model.train(was_training)
-        baselines = {name: self.per_image(value) for name, value in self.baseline_psnr.items()}
         return HeldOutScores(
             model_psnr=float(psnr.mean()),
-            baselines={name: float(value.mean()) for name, value in baselines.items()},
-            wins={name: int((psnr > value).sum()) for name, value in baselines.items()},
+            baselines={name: float(value.mean()) for name, value in self.baselines.items()},
+            wins={name: int((psnr > value).sum()) for name, value in self.baselines.items()},
             per_image={name: float(value) for name, value in zip(self.names, psnr)},
         )

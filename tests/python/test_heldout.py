@@ -1,15 +1,18 @@
-"""mae/heldout.py: the training's held-out score uses the eval's masks, fills and metric."""
+"""mae/heldout.py: the training's held-out score uses the eval's masks and metric."""
 
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-from mae.heldout import diffusion_fills, masked_psnr, mean_colour_fill, mulberry32_noise, random_masking  # noqa: E402
+from mae.heldout import HeldOut, eval_baselines, masked_psnr, mulberry32_noise, random_masking  # noqa: E402
+from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
 
 
 class MaskTest(unittest.TestCase):
@@ -25,39 +28,36 @@ class MaskTest(unittest.TestCase):
         self.assertEqual(np.argsort(ids_restore).tolist()[:4], ids_keep.tolist())
 
 
-class FillTest(unittest.TestCase):
-    def setUp(self):
-        size, self.patch = 16, 4
-        ys, xs = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
-        ramp = (10 * xs + 3 * ys).double()  # a linear ramp
-        self.truth = torch.stack([ramp, 255 - ramp, torch.full_like(ramp, 40.0)])[None]  # [1, 3, S, S]
-        self.mask = torch.tensor([[0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0]])  # corners visible
+class ScoreTest(unittest.TestCase):
+    def test_masked_psnr_counts_removed_patches_only_after_clipping(self):
+        truth = torch.full((1, 3, 8, 8), 100.0, dtype=torch.float64)
+        mask = torch.tensor([[0, 1, 1, 1]])  # 2 x 2 patches of 4 px; the top-left one is visible
+        filled = truth.clone()
+        filled[..., :4, :4] = 0  # a wrong visible patch does not count
+        self.assertEqual(masked_psnr(truth, filled, mask, 4).item(), float("inf"))
+        filled[..., 4:, 4:] = 1000  # clipped to 255: error 155 on one of three removed patches
+        expected = 10 * np.log10(255**2 / (155**2 / 3))
+        self.assertAlmostEqual(masked_psnr(truth, filled, mask, 4).item(), expected, 9)
 
-    def test_visible_pixels_stay_and_diffusion_improves_then_settles(self):
-        fills = diffusion_fills(self.truth, self.mask, self.patch, [0, 200, 3000])
-        visible = ~self.mask.bool().view(4, 4).repeat_interleave(4, 0).repeat_interleave(4, 1)
-        for fill in fills.values():
-            self.assertTrue(torch.equal(fill[0][:, visible], self.truth[0][:, visible]))
-        psnr = [masked_psnr(self.truth, fills[n], self.mask, self.patch).item() for n in (0, 200, 3000)]
-        self.assertLess(psnr[0], psnr[1])
-        self.assertAlmostEqual(psnr[1], psnr[2], delta=0.01)  # settled (edges replicated: not the ramp itself)
-
-    def test_first_fill_is_inverse_distance_squared_of_patch_means(self):
-        fill = diffusion_fills(self.truth, self.mask, self.patch, [0])[0]
-        means = {l: self.truth[0, :, (l // 4) * 4:(l // 4) * 4 + 4, (l % 4) * 4:(l % 4) * 4 + 4].mean(dim=(1, 2))
-                 for l in (0, 3, 12, 15)}
-        weights = {v: 1 / ((v // 4 - 1) ** 2 + (v % 4 - 1) ** 2) for v in means}  # to patch 5 at (1, 1)
-        expected = sum(weights[v] * means[v] for v in means) / sum(weights.values())
-        torch.testing.assert_close(fill[0, :, 4, 4], expected)
-
-    def test_mean_fill_and_psnr(self):
-        fill = mean_colour_fill(self.truth, self.mask, self.patch)
-        visible = ~self.mask.bool().view(4, 4).repeat_interleave(4, 0).repeat_interleave(4, 1)
-        torch.testing.assert_close(fill[0, :, 5, 5], self.truth[0][:, visible].mean(dim=1))
-        self.assertEqual(masked_psnr(self.truth, self.truth + 0.0, self.mask, self.patch).item(), float("inf"))
-        # Off by 255/100 everywhere (after clipping to [0, 255]): PSNR 40 dB.
-        shifted = (self.truth + 2.55).clamp(max=255)
-        self.assertAlmostEqual(masked_psnr(self.truth[:, 2:], shifted[:, 2:], self.mask, self.patch).item(), 40, 6)
+    def test_scores_a_model_and_counts_wins_against_the_eval_baselines(self):
+        cfg = MaeConfig(embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2)
+        torch.manual_seed(0)
+        model = MaskedAutoencoder(cfg).train()
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for index, colour in enumerate([(200, 30, 30), (20, 180, 60)]):
+                paths.append(Path(tmp) / f"photo{index}.png")
+                Image.new("RGB", (300, 240), colour).save(paths[-1])
+            report = {"images": [{"image": p.name, "model_psnr": 0, "mean_fill_psnr": 5.0, "interpolation_psnr": 99.0,
+                                  "diffusion_psnr": {"diffusion:1000": 99.0}} for p in paths]}
+            heldout = HeldOut(paths, 224, 16, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225],
+                              baselines=eval_baselines(report))
+            scores = heldout.evaluate(model)
+        self.assertTrue(model.training)  # evaluation leaves the mode as it found it
+        self.assertEqual(sorted(scores.per_image), ["photo0.png", "photo1.png"])
+        self.assertAlmostEqual(scores.model_psnr, float(np.mean(list(scores.per_image.values()))), 9)
+        self.assertEqual(scores.baselines, {"mean_fill": 5.0, "interpolation": 99.0, "diffusion:1000": 99.0})
+        self.assertEqual(scores.wins, {"mean_fill": 2, "interpolation": 0, "diffusion:1000": 0})
 
 
 if __name__ == "__main__":

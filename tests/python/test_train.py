@@ -1,0 +1,57 @@
+"""scripts/train.py: the held-out split is one whole package, reserved photos are refused, the loss kinds."""
+
+import sys
+import unittest
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
+from train import split_by_package, training_loss  # noqa: E402
+
+
+def row(package, path="/usr/share/x.jpg"):
+    return {"package": package, "path_in_package": path}
+
+
+class SplitTest(unittest.TestCase):
+    paths = [Path("a-1.jpg"), Path("b-1.jpg"), Path("a-2.jpg")]
+    photos = ["A1", "B1", "A2"]
+
+    def test_holds_out_the_whole_package(self):
+        manifest = {"a-1.jpg": row("a"), "b-1.jpg": row("b"), "a-2.jpg": row("a")}
+        train, held = split_by_package(self.paths, self.photos, manifest, "a")
+        self.assertEqual([p.name for p, _ in held], ["a-1.jpg", "a-2.jpg"])
+        self.assertEqual([p.name for p, _ in train], ["b-1.jpg"])
+
+    def test_refuses_reserved_photos_unknown_files_and_an_absent_package(self):
+        reserved = {"a-1.jpg": row("a"), "b-1.jpg": row("palapeli-data"), "a-2.jpg": row("a")}
+        details = {**reserved, "b-1.jpg": row("gcompris-qt-data", "x.rcc :/gcompris/src/activities/details/resource/y.jpg")}
+        for manifest in (reserved, details, {"a-1.jpg": row("a")}):
+            with self.assertRaises(SystemExit):
+                split_by_package(self.paths, self.photos, manifest, "a")
+        with self.assertRaises(SystemExit):
+            split_by_package(self.paths, self.photos, {p.name: row("b") for p in self.paths}, "a")
+
+
+class LossTest(unittest.TestCase):
+    def test_log_mse_is_the_mean_log_of_each_images_masked_mse(self):
+        cfg = MaeConfig(embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2)
+        model = MaskedAutoencoder(cfg)
+        imgs = torch.randn(3, 3, 224, 224)
+        torch.manual_seed(1)
+        per_image = model.loss_per_image(imgs, 0.75)
+        torch.manual_seed(1)
+        loss, mse = training_loss(model, imgs, 0.75, "log-mse")
+        torch.testing.assert_close(loss, per_image.log().mean())
+        torch.testing.assert_close(mse, per_image.mean())
+        torch.manual_seed(1)
+        plain, _ = training_loss(model, imgs, 0.75, "mse")
+        torch.manual_seed(1)
+        torch.testing.assert_close(plain, model.loss(imgs, 0.75))
+
+
+if __name__ == "__main__":
+    unittest.main()
