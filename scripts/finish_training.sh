@@ -12,9 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: scripts/finish_training.sh RUN_DIR [OUT_DIR]}
 out=${2:-$run/export}
-data=${DATA:-../shared/data/photos/train}
-
-package=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["args"]["holdout_package"])' "$run/train_log.json")
+arg() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["args"][sys.argv[2]])' "$run/train_log.json" "$1"; }
+package=$(arg holdout_package)
+data=$(arg data)  # the training's --data, where the held-out photos are
 /usr/bin/python3 - "$run/best.pth" <<'PY'
 import sys, torch
 info = torch.load(sys.argv[1], map_location="cpu")["train"]
