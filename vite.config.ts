@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+
 import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
 import { modelsPlugin } from './src/build/modelsPlugin.ts';
+import { precachePlugin } from './src/build/precachePlugin.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.
 const isolationHeaders = {
@@ -59,7 +62,18 @@ function serveOnnxAsBinary(): Plugin {
 export default defineConfig({
   // Relative base: the build works from any sub-path of a static host.
   base: './',
-  plugins: [react(), serveOnnxAsBinary(), modelsPlugin()],
+  plugins: [
+    react(),
+    serveOnnxAsBinary(),
+    modelsPlugin(),
+    precachePlugin({
+      worker: 'coi-sw.js',
+      // Host configuration, never fetched by the page.
+      exclude: [/^_headers$/, /\.map$/],
+      // onnxruntime's WebGPU build (27 MB): only the machines that run WebGPU fetch it, and keep it then.
+      onDemand: [/\.asyncify-[^/]+\.(wasm|mjs)$/],
+    }),
+  ],
   server: { headers: isolationHeaders },
   preview: { headers: { ...isolationHeaders, ...staticHostHeaders() } },
   worker: { format: 'es' },

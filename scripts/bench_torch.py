@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Time one reconstruction in PyTorch eager on the CPU, with the weights of an exported model folder.
 
-    /usr/bin/python3 scripts/bench_torch.py MODEL_DIR TENSOR_DIR --threads 1 [--warmup 3] [--iterations 10]
+    /usr/bin/python3 -m scripts.bench_torch MODEL_DIR TENSOR_DIR --threads 1 [--warmup 3] [--iterations 10]
 
 `npm run bench` calls this. TENSOR_DIR holds visible_patches.npy [1, K, P*P*3] float32,
 ids_keep.npy [1, K] and ids_restore.npy [1, N] int64; the script writes torch_pred.npy there (so
@@ -21,7 +21,9 @@ from pathlib import Path
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("model", type=Path)
     parser.add_argument("tensors", type=Path)
     parser.add_argument("--threads", type=int, required=True)
@@ -37,8 +39,7 @@ def main():
         import torch
     except ImportError as error:
         sys.exit(f"PyTorch is not available: {error}")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from mae.onnx_weights import load_model
+    from scripts.mae.onnx_weights import load_model
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
@@ -60,8 +61,17 @@ def main():
                 encoder_ms.append((t1 - t0) * 1000)
                 decoder_ms.append((t2 - t1) * 1000)
     np.save(args.tensors / "torch_pred.npy", pred.numpy())
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "load_s": load_s,
-                      "encoder_ms": encoder_ms, "decoder_ms": decoder_ms}))
+    print(
+        json.dumps(
+            {
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "load_s": load_s,
+                "encoder_ms": encoder_ms,
+                "decoder_ms": decoder_ms,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

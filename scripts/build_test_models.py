@@ -10,13 +10,11 @@ exporter is unchanged.
 import hashlib
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_onnx import export, verify  # noqa: E402
-from mae.loaders import load_checkpoint, sha256_file  # noqa: E402
-from quantize_onnx import MODES, quantize_folder  # noqa: E402
+from scripts.export_onnx import export, verify
+from scripts.mae.loaders import load_checkpoint, sha256_file
+from scripts.quantize_onnx import MODES, quantize_folder
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "models" / "mae-small"
@@ -29,7 +27,13 @@ SOURCES = {
 }
 
 
-EXPORTER_FILES = ["export_onnx.py", "quantize_onnx.py", "build_test_models.py", "mae/model.py", "mae/loaders.py"]
+EXPORTER_FILES = [
+    "export_onnx.py",
+    "quantize_onnx.py",
+    "build_test_models.py",
+    "mae/model.py",
+    "mae/loaders.py",
+]
 
 
 def exporter_hash() -> str:
@@ -52,8 +56,14 @@ def quantized_up_to_date(folder: Path, source: Path) -> bool:
     """A quantised copy is current when its exporter is, and its graphs came from `source`'s."""
     stamp = folder / "exporter.sha256"
     expected = exporter_hash() + sha256_file(source / "config.json")
-    return stamp.exists() and stamp.read_text() == expected and all(
-        (folder / entry["path"]).exists() for entry in json.loads((folder / "config.json").read_text())["files"].values())
+    return (
+        stamp.exists()
+        and stamp.read_text() == expected
+        and all(
+            (folder / entry["path"]).exists()
+            for entry in json.loads((folder / "config.json").read_text())["files"].values()
+        )
+    )
 
 
 def quantize_bundled():

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Export a ViT-MAE to the MAE Lens ONNX contract (docs/model-format.md) and verify it.
 
-    /usr/bin/python3 scripts/export_onnx.py --checkpoint mae_visualize_vit_base.pth --out models/vit-mae-base
-    /usr/bin/python3 scripts/export_onnx.py --checkpoint path/to/facebook-vit-mae-base --out models/hf-base
-    /usr/bin/python3 scripts/export_onnx.py --random base --out models/random-base
-    /usr/bin/python3 scripts/export_onnx.py --checkpoint mae_visualize_vit_base.pth --quantize int8 --out models/vit-mae-base-int8
+    /usr/bin/python3 -m scripts.export_onnx --checkpoint mae_visualize_vit_base.pth --out models/vit-mae-base
+    /usr/bin/python3 -m scripts.export_onnx --checkpoint path/to/facebook-vit-mae-base --out models/hf-base
+    /usr/bin/python3 -m scripts.export_onnx --random base --out models/random-base
+    /usr/bin/python3 -m scripts.export_onnx --checkpoint mae_visualize_vit_base.pth --quantize int8 \
+        --out models/vit-mae-base-int8
 
 Writes encoder.onnx, decoder.onnx and config.json, then runs the ONNX files with the repo's
 onnxruntime-node on a random mask and checks them against PyTorch (max abs diff printed).
@@ -13,7 +14,6 @@ onnxruntime-node on a random mask and checks them against PyTorch (max abs diff 
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -22,10 +22,9 @@ import onnx
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mae.loaders import CheckpointError, load_checkpoint, sha256_file  # noqa: E402
-from mae.model import PRESETS, MaskedAutoencoder  # noqa: E402
-from quantize_onnx import DEFAULT_BLOCK_SIZE, MODES as QUANTIZE_MODES, QuantizeError, quantize_folder  # noqa: E402
+from scripts.mae.loaders import CheckpointError, load_checkpoint, sha256_file
+from scripts.mae.model import PRESETS, MaskedAutoencoder
+from scripts.quantize_onnx import DEFAULT_BLOCK_SIZE, MODES as QUANTIZE_MODES, QuantizeError, quantize_folder
 
 REPO = Path(__file__).resolve().parent.parent
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -60,14 +59,28 @@ def export_graph(module, inputs, input_names, output_names, dynamic_axes, path: 
     """torch.onnx.export, then (if the weights pass protobuf's 2 GB limit) one external data file."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / path.name
-        torch.onnx.export(module, inputs, str(raw), input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True)
+        torch.onnx.export(
+            module,
+            inputs,
+            str(raw),
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            do_constant_folding=True,
+        )
         proto = onnx.load(str(raw))
         external = proto.ByteSize() > PROTOBUF_LIMIT
         data_name = path.name + ".data"
         (path.parent / data_name).unlink(missing_ok=True)
-        onnx.save_model(proto, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
-                        location=data_name, size_threshold=1024)
+        onnx.save_model(
+            proto,
+            str(path),
+            save_as_external_data=external,
+            all_tensors_to_one_file=True,
+            location=data_name,
+            size_threshold=1024,
+        )
     return data_name if external else None
 
 
@@ -88,13 +101,20 @@ def extract_subgraph(model: onnx.ModelProto, input_names, output_name: str) -> o
     if missing:
         raise ValueError(f"{output_name} also depends on the inputs {sorted(missing)}")
     lean = onnx.helper.make_graph(
-        list(reversed(nodes)), graph.name,
+        list(reversed(nodes)),
+        graph.name,
         [value for value in graph.input if value.name in input_names],
         [value for value in graph.output if value.name == output_name],
         [init for init in graph.initializer if init.name in needed],
-        value_info=[value for value in graph.value_info if value.name in needed])
-    return onnx.helper.make_model(lean, opset_imports=model.opset_import, ir_version=model.ir_version,
-                                  producer_name=model.producer_name, producer_version=model.producer_version)
+        value_info=[value for value in graph.value_info if value.name in needed],
+    )
+    return onnx.helper.make_model(
+        lean,
+        opset_imports=model.opset_import,
+        ir_version=model.ir_version,
+        producer_name=model.producer_name,
+        producer_version=model.producer_version,
+    )
 
 
 def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: Path):
@@ -115,8 +135,11 @@ def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: 
             offset = blob.find(init.raw_data, position)
             if offset < 0:  # identical bytes earlier in the file serve as well
                 offset = blob.find(init.raw_data)
-            references[init.name] = [("location", full_path.name), ("offset", str(offset)),
-                                     ("length", str(len(init.raw_data)))]
+            references[init.name] = [
+                ("location", full_path.name),
+                ("offset", str(offset)),
+                ("length", str(len(init.raw_data))),
+            ]
             position = offset + len(init.raw_data)
     lean = extract_subgraph(onnx.load(str(full_path)), list(input_names), output_name)
     for init in lean.graph.initializer:
@@ -133,8 +156,11 @@ def write_lean_graph(full_path: Path, input_names, output_name: str, lean_path: 
 def file_entry(folder: Path, name: str, data_name):
     entry = {"path": name, "bytes": (folder / name).stat().st_size, "sha256": sha256_file(folder / name)}
     if data_name:
-        entry["external_data"] = {"path": data_name, "bytes": (folder / data_name).stat().st_size,
-                                  "sha256": sha256_file(folder / data_name)}
+        entry["external_data"] = {
+            "path": data_name,
+            "bytes": (folder / data_name).stat().st_size,
+            "sha256": sha256_file(folder / data_name),
+        }
     return entry
 
 
@@ -148,16 +174,36 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
     with torch.no_grad():
         latent, _ = model.forward_encoder(visible, ids_keep)
         enc_data = export_graph(
-            EncoderGraph(model), (visible, ids_keep), ["visible_patches", "ids_keep"], ["latent", "attentions"],
-            {"visible_patches": {0: "batch", 1: "visible"}, "ids_keep": {0: "batch", 1: "visible"},
-             "latent": {0: "batch", 1: "tokens"}, "attentions": {0: "batch", 3: "tokens", 4: "tokens"}},
-            out / "encoder.onnx", opset)
+            EncoderGraph(model),
+            (visible, ids_keep),
+            ["visible_patches", "ids_keep"],
+            ["latent", "attentions"],
+            {
+                "visible_patches": {0: "batch", 1: "visible"},
+                "ids_keep": {0: "batch", 1: "visible"},
+                "latent": {0: "batch", 1: "tokens"},
+                "attentions": {0: "batch", 3: "tokens", 4: "tokens"},
+            },
+            out / "encoder.onnx",
+            opset,
+        )
         dec_data = export_graph(
-            DecoderGraph(model), (latent, ids_restore), ["latent", "ids_restore"], ["pred", "pred_per_layer"],
-            {"latent": {0: "batch", 1: "tokens"}, "ids_restore": {0: "batch"}, "pred": {0: "batch"},
-             "pred_per_layer": {0: "batch"}},
-            out / "decoder.onnx", opset)
-    write_lean_graph(out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx")
+            DecoderGraph(model),
+            (latent, ids_restore),
+            ["latent", "ids_restore"],
+            ["pred", "pred_per_layer"],
+            {
+                "latent": {0: "batch", 1: "tokens"},
+                "ids_restore": {0: "batch"},
+                "pred": {0: "batch"},
+                "pred_per_layer": {0: "batch"},
+            },
+            out / "decoder.onnx",
+            opset,
+        )
+    write_lean_graph(
+        out / "encoder.onnx", ["visible_patches", "ids_keep"], "latent", out / "encoder.lean.onnx"
+    )
     write_lean_graph(out / "decoder.onnx", ["latent", "ids_restore"], "pred", out / "decoder.lean.onnx")
     config = {
         "format": "mae-lens-model/1",
@@ -167,21 +213,31 @@ def export(model: MaskedAutoencoder, out: Path, name: str, source: dict, opset: 
         "patch_size": cfg.patch_size,
         "in_chans": cfg.in_chans,
         "num_patches": cfg.num_patches,
-        "encoder": {"embed_dim": cfg.embed_dim, "depth": cfg.depth, "num_heads": cfg.num_heads,
-                    "mlp_hidden": int(cfg.embed_dim * cfg.mlp_ratio)},
-        "decoder": {"embed_dim": cfg.decoder_embed_dim, "depth": cfg.decoder_depth,
-                    "num_heads": cfg.decoder_num_heads, "mlp_hidden": int(cfg.decoder_embed_dim * cfg.mlp_ratio)},
+        "encoder": {
+            "embed_dim": cfg.embed_dim,
+            "depth": cfg.depth,
+            "num_heads": cfg.num_heads,
+            "mlp_hidden": int(cfg.embed_dim * cfg.mlp_ratio),
+        },
+        "decoder": {
+            "embed_dim": cfg.decoder_embed_dim,
+            "depth": cfg.decoder_depth,
+            "num_heads": cfg.decoder_num_heads,
+            "mlp_hidden": int(cfg.decoder_embed_dim * cfg.mlp_ratio),
+        },
         "layer_norm_eps": cfg.layer_norm_eps,
         "norm_pix_loss": cfg.norm_pix_loss,
         "mean": IMAGENET_MEAN,
         "std": IMAGENET_STD,
         "opset": opset,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "files": {"encoder": file_entry(out, "encoder.onnx", enc_data),
-                  "decoder": file_entry(out, "decoder.onnx", dec_data),
-                  # Same weights, only latent / pred: the fast path when the extras are not shown.
-                  "encoder_lean": dict(file_entry(out, "encoder.lean.onnx", None), weights_from="encoder"),
-                  "decoder_lean": dict(file_entry(out, "decoder.lean.onnx", None), weights_from="decoder")},
+        "files": {
+            "encoder": file_entry(out, "encoder.onnx", enc_data),
+            "decoder": file_entry(out, "decoder.onnx", dec_data),
+            # Same weights, only latent / pred: the fast path when the extras are not shown.
+            "encoder_lean": dict(file_entry(out, "encoder.lean.onnx", None), weights_from="encoder"),
+            "decoder_lean": dict(file_entry(out, "decoder.lean.onnx", None), weights_from="decoder"),
+        },
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     return config
@@ -209,21 +265,32 @@ def verify(model: MaskedAutoencoder, out: Path, tolerance: float, quantized: boo
             pred, pred_per_layer = model.forward_decoder(latent, ids_restore)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            for tensor_name, tensor in [("visible_patches", visible), ("ids_keep", ids_keep),
-                                        ("ids_restore", ids_restore), ("latent", latent),
-                                        ("attentions", attentions), ("pred", pred),
-                                        ("pred_per_layer", pred_per_layer)]:
+            for tensor_name, tensor in [
+                ("visible_patches", visible),
+                ("ids_keep", ids_keep),
+                ("ids_restore", ids_restore),
+                ("latent", latent),
+                ("attentions", attentions),
+                ("pred", pred),
+                ("pred_per_layer", pred_per_layer),
+            ]:
                 save_npy(folder, tensor_name, tensor)
             result = subprocess.run(
                 ["npx", "--no-install", "tsx", "src/cli/verify-export.ts", str(out.resolve()), str(folder)],
-                cwd=REPO, capture_output=True, text=True)
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+            )
         if result.returncode != 0:
-            raise SystemExit(f"ONNX verification could not run (npm ci first?):\n{result.stdout}{result.stderr}")
+            raise SystemExit(
+                f"ONNX verification could not run (npm ci first?):\n{result.stdout}{result.stderr}"
+            )
         report = json.loads(result.stdout.strip().splitlines()[-1])
         line = ", ".join(f"{k} {v:.2e}" for k, v in report["max_abs_diff"].items())
         if quantized:
             line += "; RMS error relative to PyTorch's: " + ", ".join(
-                f"{k} {v:.2%}" for k, v in report["relative_rms"].items())
+                f"{k} {v:.2%}" for k, v in report["relative_rms"].items()
+            )
         print(f"  K={keep:4d}: max abs diff vs PyTorch {line}")
         checked = report["relative_rms"] if quantized else report["max_abs_diff"]
         worst = max(worst, *checked.values())
@@ -234,21 +301,34 @@ def verify(model: MaskedAutoencoder, out: Path, tolerance: float, quantized: boo
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--checkpoint", help="Meta .pth, Hugging Face folder / model.safetensors / pytorch_model.bin, or ours")
+    what.add_argument(
+        "--checkpoint", help="Meta .pth, Hugging Face folder / model.safetensors / pytorch_model.bin, or ours"
+    )
     what.add_argument("--random", choices=sorted(PRESETS), help="randomly initialised model of this size")
     parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. models/NAME")
     parser.add_argument("--name", help="display name in the app")
     parser.add_argument("--opset", type=int, default=17)
-    parser.add_argument("--norm-pix-loss", choices=["true", "false"],
-                        help="Meta .pth only: whether the weights predict per-patch normalised pixels (*_full.pth)")
-    parser.add_argument("--tolerance", type=float,
-                        help="max abs difference vs PyTorch (default 1e-4); with --quantize, the RMS error of "
-                             "latent and pred relative to their RMS (default 0.05)")
-    parser.add_argument("--quantize", choices=QUANTIZE_MODES,
-                        help="write quantised weights (scripts/quantize_onnx.py) instead of fp32; the fp32 "
-                             "export is made and verified in a temporary folder first")
+    parser.add_argument(
+        "--norm-pix-loss",
+        choices=["true", "false"],
+        help="Meta .pth only: whether the weights predict per-patch normalised pixels (*_full.pth)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        help="max abs difference vs PyTorch (default 1e-4); with --quantize, the RMS error of "
+        "latent and pred relative to their RMS (default 0.05)",
+    )
+    parser.add_argument(
+        "--quantize",
+        choices=QUANTIZE_MODES,
+        help="write quantised weights (scripts/quantize_onnx.py) instead of fp32; the fp32 "
+        "export is made and verified in a temporary folder first",
+    )
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, help="--quantize int4 only")
     parser.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-node check")
     args = parser.parse_args()

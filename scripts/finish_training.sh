@@ -27,7 +27,7 @@ held="$run/heldout-$package"
 mkdir -p "$held"
 while read -r name; do ln -sf "$(realpath "$data/$name")" "$held/$name"; done < "$run/holdout.txt"
 
-/usr/bin/python3 scripts/export_onnx.py --checkpoint "$run/best.pth" --out "$out" \
+/usr/bin/python3 -m scripts.export_onnx --checkpoint "$run/best.pth" --out "$out" \
   --name "MAE small (trained by MAE Lens)"
 for model in "$out" models/mae-small; do
   report="$out/eval-$(basename "$model").txt"

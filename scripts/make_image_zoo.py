@@ -4,7 +4,7 @@
 Every picture is drawn so that a test can check its pixels after decoding: flat colour regions
 whose expected values are listed in the folder's zoo.json, next to each file's name and type.
 
-    /usr/bin/python3 scripts/make_image_zoo.py OUT_FOLDER
+    /usr/bin/python3 -m scripts.make_image_zoo OUT_FOLDER
 
 Needs Debian's python3-pil and python3-numpy; AVIF needs avifenc (Debian libavif-bin), since
 Pillow 9.4 cannot write AVIF. Without avifenc the AVIF entry is left out and zoo.json says why.
@@ -75,14 +75,26 @@ def main(out):
     cmyk = np.zeros((240, 320, 4), np.uint8)
     cmyk[:120, :, 0] = 255
     cmyk[120:, :, 1] = 255
-    add("cmyk.jpg", jpeg_bytes(Image.fromarray(cmyk, "CMYK")), "image/jpeg", top=[0, 255, 255], bottom=[255, 0, 255])
+    add(
+        "cmyk.jpg",
+        jpeg_bytes(Image.fromarray(cmyk, "CMYK")),
+        "image/jpeg",
+        top=[0, 255, 255],
+        bottom=[255, 0, 255],
+    )
 
     # Stored turned 90 degrees counter-clockwise; EXIF orientation 6 says "turn clockwise to show".
     upright = halves(320, 240)
     stored = upright.transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()
     exif[0x0112] = 6
-    add("exif-rotated.jpg", jpeg_bytes(stored, exif=exif.tobytes()), "image/jpeg", top=list(RED), bottom=list(BLUE))
+    add(
+        "exif-rotated.jpg",
+        jpeg_bytes(stored, exif=exif.tobytes()),
+        "image/jpeg",
+        top=list(RED),
+        bottom=list(BLUE),
+    )
 
     frames = [Image.new("RGB", (320, 240), RED), Image.new("RGB", (320, 240), BLUE)]
     buffer = io.BytesIO()
@@ -130,7 +142,15 @@ def main(out):
 
     # 12000 x 12000: 144 megapixels, 576 MB as RGBA. Top half red, bottom half blue again.
     huge = halves(12000, 12000)
-    add("huge-12000.jpg", jpeg_bytes(huge), "image/jpeg", width=12000, height=12000, top=list(RED), bottom=list(BLUE))
+    add(
+        "huge-12000.jpg",
+        jpeg_bytes(huge),
+        "image/jpeg",
+        width=12000,
+        height=12000,
+        top=list(RED),
+        bottom=list(BLUE),
+    )
 
     (out / "zoo.json").write_text(json.dumps(entries, indent=2) + "\n")
     print(f"wrote {len(entries)} entries to {out}")

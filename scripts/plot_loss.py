@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Draw train_log.json loss curves as a small standalone SVG (no plotting library needed).
 
-    /usr/bin/python3 scripts/plot_loss.py OUT.svg LOG.json [LOG.json ...]
+    /usr/bin/python3 -m scripts.plot_loss OUT.svg LOG.json [LOG.json ...]
 
 Several logs (a run continued with train.py --init) are drawn one after the other.
 """
@@ -33,8 +33,11 @@ def main():
     top, bottom = top + 0.05 * (top - bottom), bottom - 0.05 * (top - bottom)
     x_of = lambda x: MARGIN + (WIDTH - 2 * MARGIN) * x / last_step  # noqa: E731
     y_of = lambda y: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (y - bottom) / (top - bottom)  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
-             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+    ]
     for i in range(5):
         value = bottom + (top - bottom) * i / 4
         y = y_of(value)
@@ -42,15 +45,24 @@ def main():
         parts.append(f'<text x="{MARGIN - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.2f}</text>')
     for i in range(5):
         step = round(last_step * i / 4)
-        parts.append(f'<text x="{x_of(step):.1f}" y="{HEIGHT - MARGIN + 16}" text-anchor="middle">{step}</text>')
+        parts.append(
+            f'<text x="{x_of(step):.1f}" y="{HEIGHT - MARGIN + 16}" text-anchor="middle">{step}</text>'
+        )
     if switch:
-        parts.append(f'<line x1="{x_of(switch):.1f}" x2="{x_of(switch):.1f}" y1="{MARGIN}" y2="{HEIGHT - MARGIN}" stroke="#999" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{x_of(switch):.1f}" x2="{x_of(switch):.1f}" y1="{MARGIN}" y2="{HEIGHT - MARGIN}" '
+            'stroke="#999" stroke-dasharray="4 3"/>'
+        )
         parts.append(f'<text x="{x_of(switch) + 4:.1f}" y="{MARGIN + 12}">whole images from here</text>')
     parts.append(polyline(train, x_of, y_of, "#3b6fd8"))
     parts.append(polyline(val, x_of, y_of, "#d8573b"))
     parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT - 8}" text-anchor="middle">step</text>')
-    parts.append(f'<text x="{MARGIN}" y="20" fill="#3b6fd8">training loss (masked-patch MSE, normalised pixels)</text>')
-    parts.append(f'<text x="{MARGIN}" y="36" fill="#d8573b">held-out loss (whole images, 75 % masked, 3 seeds)</text>')
+    parts.append(
+        f'<text x="{MARGIN}" y="20" fill="#3b6fd8">training loss (masked-patch MSE, normalised pixels)</text>'
+    )
+    parts.append(
+        f'<text x="{MARGIN}" y="36" fill="#d8573b">held-out loss (whole images, 75 % masked, 3 seeds)</text>'
+    )
     parts.append("</svg>")
     Path(sys.argv[1]).write_text("\n".join(parts) + "\n")
 

@@ -8,15 +8,16 @@ Two phases share one AdamW run and one warm-up + cosine schedule:
   2. full: whole images at the model's size, as the app will feed them.
 Pixel loss without norm-pix, so the decoder's output can be shown directly.
 
-    /usr/bin/python3 scripts/train.py --data ../shared/data/photos/train --out checkpoints/mae-small
+    /usr/bin/python3 -m scripts.train --data ../shared/data/photos/train --out checkpoints/mae-small
 
 Continuing the bundled model with one whole package held out for selection (issue 15):
 
-    /usr/bin/python3 scripts/train.py --data ../shared/data/photos/train --out checkpoints/run \
-        --init-onnx models/mae-small --holdout-package tuxpaint-data --window-steps 0 --full-steps 20000 \
-        --lr 3e-4 --warmup 200 --loss log-mse --ema 0.999 --color-jitter 0.2 --threads 2
+    /usr/bin/python3 -m scripts.train --data ../shared/data/photos/train --out checkpoints/run \
+        --init-onnx models/mae-small --holdout-package tuxpaint-data --window-steps 0 --full-steps 600 \
+        --lr 2e-4 --warmup 100 --loss log-mse --ema 0.995 --color-jitter 0.15 --threads 2 \
+        --baselines eval-of-mae-small-on-tuxpaint.json
 
-The held-out package is scored every --eval-every steps with the eval's own masks, fills and
+The held-out package is scored every --eval-every steps with the eval's own masks and
 metric (mae/heldout.py); the best weights by that PSNR go to best.pth, everything needed to go on
 (weights, EMA, optimiser, step, random state) to last.pth, so `--resume` continues a killed run.
 """
@@ -28,7 +29,6 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -37,18 +37,22 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mae.heldout import HeldOut, eval_baselines  # noqa: E402
-from mae.loaders import load_checkpoint  # noqa: E402
-from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
-from mae.onnx_weights import load_model  # noqa: E402
+from scripts.mae.heldout import HeldOut, eval_baselines
+from scripts.mae.loaders import load_checkpoint
+from scripts.mae.model import MaeConfig, MaskedAutoencoder
+from scripts.mae.onnx_weights import load_model
 
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 
 # Issue 15: photos from these are an untouched test set, never trained, tuned or selected on.
-RESERVED_PACKAGES = {"palapeli-data", "python3-scipy", "python3-sklearn", "python-matplotlib-data",
-                     "lomiri-wallpapers-20.04"}
+RESERVED_PACKAGES = {
+    "palapeli-data",
+    "python3-scipy",
+    "python3-sklearn",
+    "python-matplotlib-data",
+    "lomiri-wallpapers-20.04",
+}
 RESERVED_PATHS = ("/activities/details/",)  # gcompris-qt-data's `details` activity
 
 
@@ -66,7 +70,9 @@ def split_by_package(paths, photos, manifest: dict, holdout_package: str):
         if row is None:
             raise SystemExit(f"{path.name}: not in the manifest, so its package and licence are unknown")
         if row["package"] in RESERVED_PACKAGES or any(p in row["path_in_package"] for p in RESERVED_PATHS):
-            raise SystemExit(f"{path.name}: from a reserved package ({row['package']}); remove it from the data")
+            raise SystemExit(
+                f"{path.name}: from a reserved package ({row['package']}); remove it from the data"
+            )
         (held if row["package"] == holdout_package else train).append((path, photo))
     if not held:
         raise SystemExit(f"no photo of package {holdout_package!r} in the data")
@@ -78,7 +84,9 @@ def load_photos(folder: Path):
     photos = []
     for path in paths:
         with Image.open(path) as img:
-            photos.append(torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).contiguous())  # [3, H, W] uint8
+            photos.append(
+                torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).contiguous()
+            )  # [3, H, W] uint8
     return paths, photos
 
 
@@ -103,7 +111,7 @@ def random_resized_crop(photo, size: int, rng: random.Random, scale=(0.35, 1.0),
     else:  # central crop, as torchvision's fallback
         h = w = min(H, W)
         top, left = (H - h) // 2, (W - w) // 2
-    crop = photo[:, top:top + h, left:left + w].float().unsqueeze(0)
+    crop = photo[:, top : top + h, left : left + w].float().unsqueeze(0)
     crop = F.interpolate(crop, size=(size, size), mode="bicubic", align_corners=False, antialias=True)
     if rng.random() < 0.5:
         crop = crop.flip(-1)
@@ -128,27 +136,37 @@ def center_crop(photo, size: int):
     _, H, W = photo.shape
     short = min(H, W)
     new_h, new_w = (size, int(size * W / short)) if H <= W else (int(size * H / short), size)
-    resized = F.interpolate(photo.float().unsqueeze(0), size=(new_h, new_w), mode="bicubic",
-                            align_corners=False, antialias=True).clamp(0, 255)
+    resized = F.interpolate(
+        photo.float().unsqueeze(0), size=(new_h, new_w), mode="bicubic", align_corners=False, antialias=True
+    ).clamp(0, 255)
     top, left = round((new_h - size) / 2), round((new_w - size) / 2)
-    return resized[:, :, top:top + size, left:left + size]
+    return resized[:, :, top : top + size, left : left + size]
 
 
 def normalize(pixels):  # [B, 3, S, S] in 0..255
     return (pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
 
 
-def make_batch(train, batch_size: int, cfg: MaeConfig, rng: random.Random, window: int, min_scale: float,
-               jitter: float = 0.0):
+def make_batch(
+    train,
+    batch_size: int,
+    cfg: MaeConfig,
+    rng: random.Random,
+    window: int,
+    min_scale: float,
+    jitter: float = 0.0,
+):
     """window == grid: whole images; else a random window x window patch window of each crop."""
-    crops = [colour_jitter(random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0)), jitter, rng)
-             for _, photo in rng.sample(train, batch_size)]
+    crops = [
+        colour_jitter(random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0)), jitter, rng)
+        for _, photo in rng.sample(train, batch_size)
+    ]
     imgs = torch.cat(crops)
     if window == cfg.grid_size:
         return normalize(imgs), None
     row0, col0 = rng.randint(0, cfg.grid_size - window), rng.randint(0, cfg.grid_size - window)
     P = cfg.patch_size
-    imgs = imgs[:, :, row0 * P:(row0 + window) * P, col0 * P:(col0 + window) * P]
+    imgs = imgs[:, :, row0 * P : (row0 + window) * P, col0 * P : (col0 + window) * P]
     rows, cols = torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")
     positions = ((rows + row0) * cfg.grid_size + (cols + col0)).reshape(-1)  # window token -> grid patch
     return normalize(imgs), positions
@@ -196,14 +214,20 @@ def training_loss(model, imgs, mask_ratio: float, kind: str, positions=None):
 def save_checkpoint(model, path: Path, train_info: dict, **extra):
     """Our checkpoint format (scripts/export_onnx.py reads it); `extra` for resuming only."""
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "config": model.cfg.to_dict(), "train": train_info, **extra}, tmp)
+    torch.save(
+        {"model": model.state_dict(), "config": model.cfg.to_dict(), "train": train_info, **extra}, tmp
+    )
     os.replace(tmp, path)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", required=True, type=Path, help="folder of photos")
-    parser.add_argument("--out", required=True, type=Path, help="folder for checkpoint.pth and train_log.json")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="folder for checkpoint.pth and train_log.json"
+    )
     parser.add_argument("--window-steps", type=int, default=6000, help="phase 1 steps (patch windows)")
     parser.add_argument("--full-steps", type=int, default=2000, help="phase 2 steps (whole images)")
     parser.add_argument("--window-batch", type=int, default=32)
@@ -213,7 +237,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--mask-ratio", type=float, default=0.75)
-    parser.add_argument("--min-crop-scale", type=float, default=0.35, help="smallest crop area, as a fraction of the photo")
+    parser.add_argument(
+        "--min-crop-scale", type=float, default=0.35, help="smallest crop area, as a fraction of the photo"
+    )
     parser.add_argument("--embed-dim", type=int, default=256)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--num-heads", type=int, default=8)
@@ -221,19 +247,35 @@ def main():
     parser.add_argument("--decoder-depth", type=int, default=3)
     parser.add_argument("--decoder-num-heads", type=int, default=4)
     parser.add_argument("--holdout-every", type=int, default=12, help="hold out every Nth photo (0: none)")
-    parser.add_argument("--holdout-package", help="hold out this whole package instead (needs the manifest); "
-                        "scored with the eval's masks and baselines, best weights to best.pth")
+    parser.add_argument(
+        "--holdout-package",
+        help="hold out this whole package instead (needs the manifest); "
+        "scored with the eval's masks and baselines, best weights to best.pth",
+    )
     parser.add_argument("--manifest", type=Path, help="manifest.csv (default: beside the data folder)")
-    parser.add_argument("--baselines", type=Path, help="`npm run --silent eval -- --json` of the held-out package "
-                        "(seeds 0,1,2): its per-image baselines give the logged win counts")
+    parser.add_argument(
+        "--baselines",
+        type=Path,
+        help="`npm run --silent eval -- --json` of the held-out package "
+        "(seeds 0,1,2): its per-image baselines give the logged win counts",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenBLAS threads separately)")
-    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)")
+    parser.add_argument(
+        "--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)"
+    )
     parser.add_argument("--init-onnx", type=Path, help="start from an exported model folder's ONNX weights")
     parser.add_argument("--resume", action="store_true", help="go on from OUT/last.pth (same arguments)")
     parser.add_argument("--loss", choices=["mse", "log-mse"], default="mse", help="see training_loss")
-    parser.add_argument("--ema", type=float, default=0.0, help="also keep an exponential moving average of "
-                        "the weights with this decay (0: none); it is scored and can be the best")
-    parser.add_argument("--color-jitter", type=float, default=0.0, help="brightness/contrast/saturation strength")
+    parser.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        help="also keep an exponential moving average of "
+        "the weights with this decay (0: none); it is scored and can be the best",
+    )
+    parser.add_argument(
+        "--color-jitter", type=float, default=0.0, help="brightness/contrast/saturation strength"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--eval-every", type=int, default=500)
@@ -244,9 +286,15 @@ def main():
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    cfg = MaeConfig(embed_dim=args.embed_dim, depth=args.depth, num_heads=args.num_heads,
-                    decoder_embed_dim=args.decoder_embed_dim, decoder_depth=args.decoder_depth,
-                    decoder_num_heads=args.decoder_num_heads, norm_pix_loss=False)
+    cfg = MaeConfig(
+        embed_dim=args.embed_dim,
+        depth=args.depth,
+        num_heads=args.num_heads,
+        decoder_embed_dim=args.decoder_embed_dim,
+        decoder_depth=args.decoder_depth,
+        decoder_num_heads=args.decoder_num_heads,
+        norm_pix_loss=False,
+    )
     if args.init:
         model, _ = load_checkpoint(str(args.init))
         cfg = model.cfg
@@ -261,12 +309,29 @@ def main():
     if args.holdout_package:
         manifest = read_manifest(args.manifest or args.data.parent / "manifest.csv")
         train, held = split_by_package(paths, photos, manifest, args.holdout_package)
-        heldout = HeldOut([p for p, _ in held], cfg.image_size, cfg.patch_size, IMAGENET_MEAN.flatten().tolist(),
-                          IMAGENET_STD.flatten().tolist(), args.mask_ratio,
-                          baselines=eval_baselines(json.loads(args.baselines.read_text())) if args.baselines else None)
+        heldout = HeldOut(
+            [p for p, _ in held],
+            cfg.image_size,
+            cfg.patch_size,
+            IMAGENET_MEAN.flatten().tolist(),
+            IMAGENET_STD.flatten().tolist(),
+            args.mask_ratio,
+            baselines=eval_baselines(json.loads(args.baselines.read_text())) if args.baselines else None,
+        )
         start = heldout.evaluate(model)
-        print(json.dumps({"held_out_start": {"psnr": start.model_psnr, "baselines": start.baselines,
-                                             "wins": start.wins, "per_image": start.per_image}}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "held_out_start": {
+                        "psnr": start.model_psnr,
+                        "baselines": start.baselines,
+                        "wins": start.wins,
+                        "per_image": start.per_image,
+                    }
+                }
+            ),
+            flush=True,
+        )
     else:
         train, held = split_holdout(paths, photos, args.holdout_every)
     (args.out / "holdout.txt").write_text("".join(f"{p.name}\n" for p, _ in held))
@@ -277,8 +342,16 @@ def main():
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     ema = copy.deepcopy(model).eval() if args.ema > 0 else None
     total = args.window_steps + args.full_steps
-    log = {"args": {k: str(v) for k, v in vars(args).items()}, "config": cfg.to_dict(), "params": n_params,
-           "train_photos": len(train), "held_out_photos": len(held), "steps": [], "validation": [], "held_out": []}
+    log = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "config": cfg.to_dict(),
+        "params": n_params,
+        "train_photos": len(train),
+        "held_out_photos": len(held),
+        "steps": [],
+        "validation": [],
+        "held_out": [],
+    }
     first_step, best_psnr = 0, -math.inf
     if args.resume:
         state = torch.load(args.out / "last.pth", map_location="cpu")
@@ -290,12 +363,16 @@ def main():
         torch.set_rng_state(state["torch_rng"])
         log, first_step, best_psnr = state["log"], state["train"]["step"], state["best_psnr"]
         # A resumed run may change the schedule (e.g. --full-steps): record what it went on with.
-        log.setdefault("resumed", []).append({"step": first_step, "args": {k: str(v) for k, v in vars(args).items()}})
+        log.setdefault("resumed", []).append(
+            {"step": first_step, "args": {k: str(v) for k, v in vars(args).items()}}
+        )
     started, running = time.time() - log.get("elapsed_s", 0), []
     for step in range(first_step, total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
         batch_size = args.window_batch if step < args.window_steps else args.full_batch
-        imgs, positions = make_batch(train, batch_size, cfg, rng, window, args.min_crop_scale, args.color_jitter)
+        imgs, positions = make_batch(
+            train, batch_size, cfg, rng, window, args.min_crop_scale, args.color_jitter
+        )
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, total, args.warmup, args.lr, args.min_lr)
         loss, mse = training_loss(model, imgs, args.mask_ratio, args.loss, positions)
@@ -309,9 +386,13 @@ def main():
                         average.mul_(args.ema).add_(current, alpha=1 - args.ema)
         running.append(mse.item())
         if (step + 1) % args.log_every == 0:
-            entry = {"step": step + 1, "phase": "window" if window < cfg.grid_size else "full",
-                     "loss": float(np.mean(running)), "lr": optimizer.param_groups[0]["lr"],
-                     "elapsed_s": round(time.time() - started, 1)}
+            entry = {
+                "step": step + 1,
+                "phase": "window" if window < cfg.grid_size else "full",
+                "loss": float(np.mean(running)),
+                "lr": optimizer.param_groups[0]["lr"],
+                "elapsed_s": round(time.time() - started, 1),
+            }
             log["steps"].append(entry)
             running = []
             print(json.dumps(entry), flush=True)
@@ -326,20 +407,41 @@ def main():
                     if candidate is None:
                         continue
                     scores = heldout.evaluate(candidate)
-                    entry = {"step": step + 1, "weights": name, "psnr": round(scores.model_psnr, 4),
-                             "wins": scores.wins, "per_image": {k: round(v, 3) for k, v in scores.per_image.items()}}
+                    entry = {
+                        "step": step + 1,
+                        "weights": name,
+                        "psnr": round(scores.model_psnr, 4),
+                        "wins": scores.wins,
+                        "per_image": {k: round(v, 3) for k, v in scores.per_image.items()},
+                    }
                     log["held_out"].append(entry)
                     print(json.dumps({k: v for k, v in entry.items() if k != "per_image"}), flush=True)
                     if scores.model_psnr > best_psnr:
                         best_psnr = scores.model_psnr
-                        save_checkpoint(candidate, args.out / "best.pth",
-                                        {**info, "weights": name, "held_out_psnr": scores.model_psnr,
-                                         "held_out_package": args.holdout_package, "wins": scores.wins})
+                        save_checkpoint(
+                            candidate,
+                            args.out / "best.pth",
+                            {
+                                **info,
+                                "weights": name,
+                                "held_out_psnr": scores.model_psnr,
+                                "held_out_package": args.holdout_package,
+                                "wins": scores.wins,
+                            },
+                        )
             log["elapsed_s"] = round(time.time() - started, 1)
             save_checkpoint(model, args.out / "checkpoint.pth", info)
-            save_checkpoint(model, args.out / "last.pth", info, optimizer=optimizer.state_dict(),
-                            ema=None if ema is None else ema.state_dict(), rng=rng.getstate(),
-                            torch_rng=torch.get_rng_state(), log=log, best_psnr=best_psnr)
+            save_checkpoint(
+                model,
+                args.out / "last.pth",
+                info,
+                optimizer=optimizer.state_dict(),
+                ema=None if ema is None else ema.state_dict(),
+                rng=rng.getstate(),
+                torch_rng=torch.get_rng_state(),
+                log=log,
+                best_psnr=best_psnr,
+            )
             (args.out / "train_log.json").write_text(json.dumps(log, indent=1))
 
 

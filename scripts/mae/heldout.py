@@ -63,8 +63,12 @@ def prepare(path: Path, size: int) -> np.ndarray:
 
 def pixel_mask(mask: torch.Tensor, grid: int, patch: int) -> torch.Tensor:
     """[B, N] patch mask -> [B, 1, S, S] bool, True where the pixel's patch is removed."""
-    return mask.view(-1, 1, grid, 1, grid, 1).expand(-1, 1, grid, patch, grid, patch) \
-        .reshape(mask.shape[0], 1, grid * patch, grid * patch).bool()
+    return (
+        mask.view(-1, 1, grid, 1, grid, 1)
+        .expand(-1, 1, grid, patch, grid, patch)
+        .reshape(mask.shape[0], 1, grid * patch, grid * patch)
+        .bool()
+    )
 
 
 def masked_psnr(truth: torch.Tensor, filled: torch.Tensor, mask: torch.Tensor, patch: int) -> torch.Tensor:
@@ -76,9 +80,15 @@ def masked_psnr(truth: torch.Tensor, filled: torch.Tensor, mask: torch.Tensor, p
 
 
 def eval_baselines(report: dict) -> dict:
-    """`npm run eval -- --json` output -> {image: {baseline name: PSNR}} (mean_fill, interpolation, diffusion:N)."""
-    return {score["image"]: {"mean_fill": score["mean_fill_psnr"], "interpolation": score["interpolation_psnr"],
-                             **score["diffusion_psnr"]} for score in report["images"]}
+    """`npm run eval -- --json` output -> {image: {name: PSNR}}: mean_fill, interpolation, diffusion:N."""
+    return {
+        score["image"]: {
+            "mean_fill": score["mean_fill_psnr"],
+            "interpolation": score["interpolation_psnr"],
+            **score["diffusion_psnr"],
+        }
+        for score in report["images"]
+    }
 
 
 @dataclass
@@ -92,8 +102,17 @@ class HeldOutScores:
 class HeldOut:
     """A folder of photos with the eval's masks, and optionally the eval's baseline PSNRs per image."""
 
-    def __init__(self, paths, image_size: int, patch_size: int, mean, std, mask_ratio=0.75, seeds=(0, 1, 2),
-                 baselines: dict = None):
+    def __init__(
+        self,
+        paths,
+        image_size: int,
+        patch_size: int,
+        mean,
+        std,
+        mask_ratio=0.75,
+        seeds=(0, 1, 2),
+        baselines: dict = None,
+    ):
         """`baselines`: eval_baselines() of an eval run on the same photos, mask ratio and seeds."""
         self.names = [Path(p).name for p in paths]
         self.patch = patch_size
@@ -127,11 +146,11 @@ class HeldOut:
         target = model.patchify(normalized)  # [B, N, P*P*3]
         preds = []
         for start in range(0, target.shape[0], batch):
-            ids_keep = self.ids_keep[start:start + batch]
-            rows = target[start:start + batch]
+            ids_keep = self.ids_keep[start : start + batch]
+            rows = target[start : start + batch]
             visible = torch.gather(rows, 1, ids_keep[..., None].expand(-1, -1, rows.shape[2]))
             latent, _ = model.forward_encoder(visible, ids_keep)
-            pred, _ = model.forward_decoder(latent, self.ids_restore[start:start + batch], per_layer=False)
+            pred, _ = model.forward_decoder(latent, self.ids_restore[start : start + batch], per_layer=False)
             preds.append(pred)
         pixels = model.unpatchify(torch.cat(preds)).double() * self.std + self.mean  # [B, 3, S, S] in 0..1
         psnr = self.per_image(masked_psnr(self.truth, pixels * 255, self.mask, self.patch))

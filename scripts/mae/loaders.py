@@ -29,16 +29,22 @@ def sha256_file(path: Path) -> str:
 
 
 # --- safetensors, read by hand so the `safetensors` package is optional --------------------------
-_SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64,
-                       "I32": np.int32, "U8": np.uint8}
+_SAFETENSORS_DTYPES = {
+    "F32": np.float32,
+    "F16": np.float16,
+    "F64": np.float64,
+    "I64": np.int64,
+    "I32": np.int32,
+    "U8": np.uint8,
+}
 
 
 def read_safetensors(path: Path) -> dict:
     """Header: u64 little-endian length, then JSON {name: {dtype, shape, data_offsets}}, then bytes."""
     data = Path(path).read_bytes()
     (header_len,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_len])
-    body = memoryview(data)[8 + header_len:]
+    header = json.loads(data[8 : 8 + header_len])
+    body = memoryview(data)[8 + header_len :]
     tensors = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -105,7 +111,9 @@ def hf_to_meta(hf_state: dict) -> dict:
     for (prefix, kind), parts in qkv.items():
         missing = {"query", "key", "value"} - parts.keys()
         if missing:
-            raise CheckpointError(f"missing Hugging Face key {prefix}attention.attention.{sorted(missing)[0]}.{kind}")
+            raise CheckpointError(
+                f"missing Hugging Face key {prefix}attention.attention.{sorted(missing)[0]}.{kind}"
+            )
         meta[f"{prefix}attn.qkv.{kind}"] = torch.cat([parts["query"], parts["key"], parts["value"]], dim=0)
     return meta
 
@@ -147,7 +155,8 @@ def config_from_state(state: dict, overrides: dict) -> MaeConfig:
     for heads in ("num_heads", "decoder_num_heads"):
         if values[heads] is None:
             raise CheckpointError(
-                f"cannot infer {heads} from the tensor shapes (width {values['embed_dim' if heads == 'num_heads' else 'decoder_embed_dim']}); "
+                f"cannot infer {heads} from the tensor shapes "
+                f"(width {values['embed_dim' if heads == 'num_heads' else 'decoder_embed_dim']}); "
                 "put a config.json with it beside the checkpoint"
             )
     return MaeConfig(**values)
@@ -160,12 +169,20 @@ def build_model(state: dict, overrides: dict, origin: str) -> MaskedAutoencoder:
     missing = sorted(expected - state.keys())
     unexpected = sorted(state.keys() - expected)
     if missing:
-        raise CheckpointError(f"{origin}: missing key {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        raise CheckpointError(
+            f"{origin}: missing key {missing[0]!r}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
     if unexpected:
-        raise CheckpointError(f"{origin}: unknown key {unexpected[0]!r}" + (f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""))
+        raise CheckpointError(
+            f"{origin}: unknown key {unexpected[0]!r}"
+            + (f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else "")
+        )
     for key, value in model.state_dict().items():
         if tuple(state[key].shape) != tuple(value.shape):
-            raise CheckpointError(f"{origin}: key {key!r} has shape {tuple(state[key].shape)}, expected {tuple(value.shape)}")
+            raise CheckpointError(
+                f"{origin}: key {key!r} has shape {tuple(state[key].shape)}, expected {tuple(value.shape)}"
+            )
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.eval()
 

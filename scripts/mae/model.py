@@ -47,8 +47,9 @@ class MaeConfig:
 
 # Meta's released sizes (models_mae.py): mae_vit_{base,large,huge}_patch{16,16,14}.
 PRESETS = {
-    "tiny": MaeConfig(embed_dim=192, depth=3, num_heads=3, decoder_embed_dim=128, decoder_depth=2,
-                      decoder_num_heads=4),
+    "tiny": MaeConfig(
+        embed_dim=192, depth=3, num_heads=3, decoder_embed_dim=128, decoder_depth=2, decoder_num_heads=4
+    ),
     "base": MaeConfig(embed_dim=768, depth=12, num_heads=12),
     "large": MaeConfig(embed_dim=1024, depth=24, num_heads=16),
     "huge": MaeConfig(patch_size=14, embed_dim=1280, depth=32, num_heads=16),
@@ -177,7 +178,8 @@ class MaskedAutoencoder(nn.Module):
 
     # --- the two halves, as exported ----------------------------------------------------------
     def forward_encoder(self, visible_patches, ids_keep, positions=None):
-        """visible_patches [B, K, P*P*C], ids_keep [B, K] -> latent [B, K+1, D], attentions [B, L, H, K+1, K+1].
+        """visible_patches [B, K, P*P*C], ids_keep [B, K]
+        -> latent [B, K+1, D], attentions [B, L, H, K+1, K+1].
 
         `positions` (training only) maps token index -> row of the position table, for windows
         smaller than the full grid; None means the full grid.
@@ -209,7 +211,9 @@ class MaskedAutoencoder(nn.Module):
         if positions is None:
             x = x + self.decoder_pos_embed
         else:
-            x = x + torch.cat([self.decoder_pos_embed[:, :1], self.decoder_pos_embed[:, 1:][:, positions]], dim=1)
+            x = x + torch.cat(
+                [self.decoder_pos_embed[:, :1], self.decoder_pos_embed[:, 1:][:, positions]], dim=1
+            )
         preds = []
         for index, block in enumerate(self.decoder_blocks):
             x, _ = block(x)

@@ -34,12 +34,20 @@ def config_from_json(config: dict) -> MaeConfig:
     mlp_ratio = encoder["mlp_hidden"] / encoder["embed_dim"]
     if decoder["mlp_hidden"] != int(decoder["embed_dim"] * mlp_ratio):
         raise OnnxWeightsError("encoder and decoder MLP ratios differ; MaeConfig has one mlp_ratio")
-    return MaeConfig(image_size=config["image_size"], patch_size=config["patch_size"],
-                     in_chans=config["in_chans"], embed_dim=encoder["embed_dim"], depth=encoder["depth"],
-                     num_heads=encoder["num_heads"], decoder_embed_dim=decoder["embed_dim"],
-                     decoder_depth=decoder["depth"], decoder_num_heads=decoder["num_heads"],
-                     mlp_ratio=mlp_ratio, layer_norm_eps=config["layer_norm_eps"],
-                     norm_pix_loss=config["norm_pix_loss"])
+    return MaeConfig(
+        image_size=config["image_size"],
+        patch_size=config["patch_size"],
+        in_chans=config["in_chans"],
+        embed_dim=encoder["embed_dim"],
+        depth=encoder["depth"],
+        num_heads=encoder["num_heads"],
+        decoder_embed_dim=decoder["embed_dim"],
+        decoder_depth=decoder["depth"],
+        decoder_num_heads=decoder["num_heads"],
+        mlp_ratio=mlp_ratio,
+        layer_norm_eps=config["layer_norm_eps"],
+        norm_pix_loss=config["norm_pix_loss"],
+    )
 
 
 def graph_weights(path: Path) -> dict:
@@ -54,7 +62,7 @@ def graph_weights(path: Path) -> dict:
         for name in node.input:
             consumers[name].append(node)
 
-    weights = {name[len(PREFIX):]: value for name, value in values.items() if name.startswith(PREFIX)}
+    weights = {name[len(PREFIX) :]: value for name, value in values.items() if name.startswith(PREFIX)}
 
     def put(name, value):
         if name in weights and not np.array_equal(weights[name], value):
@@ -64,11 +72,16 @@ def graph_weights(path: Path) -> dict:
     for node in graph.node:
         operand = node.input[1] if len(node.input) > 1 else None
         if node.op_type == "MatMul" and operand in values and not operand.startswith(PREFIX):
-            biases = [name for add in consumers[node.output[0]] if add.op_type == "Add"
-                      for name in add.input if name.startswith(PREFIX) and name.endswith(".bias")]
+            biases = [
+                name
+                for add in consumers[node.output[0]]
+                if add.op_type == "Add"
+                for name in add.input
+                if name.startswith(PREFIX) and name.endswith(".bias")
+            ]
             if len(biases) != 1:
                 raise OnnxWeightsError(f"{path.name}: cannot tell which layer {operand} belongs to")
-            put(biases[0][len(PREFIX):-len(".bias")] + ".weight", values[operand].T)
+            put(biases[0][len(PREFIX) : -len(".bias")] + ".weight", values[operand].T)
         elif node.op_type == "Expand" and node.input[0] in values and not node.input[0].startswith(PREFIX):
             put("cls_token", values[node.input[0]])  # cls + pos_embed[:, :1], whose row is zero
         elif node.op_type == "Gather" and node.input[0] in values and not node.input[0].startswith(PREFIX):
@@ -89,14 +102,16 @@ def load_model(folder: Path) -> MaskedAutoencoder:
     projection = state.pop("patch_embed.proj.weight")
     cfg = model.cfg
     state["patch_embed.proj.weight"] = projection.reshape(
-        cfg.embed_dim, cfg.patch_size, cfg.patch_size, cfg.in_chans).transpose(0, 3, 1, 2)
+        cfg.embed_dim, cfg.patch_size, cfg.patch_size, cfg.in_chans
+    ).transpose(0, 3, 1, 2)
     expected = model.state_dict()
     missing, unknown = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or unknown:
         raise OnnxWeightsError(f"{folder}: missing {missing}, unknown {unknown}")
     for name, value in state.items():
         if tuple(value.shape) != tuple(expected[name].shape):
-            raise OnnxWeightsError(f"{folder}: {name} has shape {value.shape}, "
-                                   f"the model {tuple(expected[name].shape)}")
+            raise OnnxWeightsError(
+                f"{folder}: {name} has shape {value.shape}, " f"the model {tuple(expected[name].shape)}"
+            )
     model.load_state_dict({name: torch.from_numpy(np.array(v)) for name, v in state.items()})
     return model.eval()

@@ -3,13 +3,12 @@
  * a production build multithreaded ORT hangs). One worker per backend and thread count, since
  * ORT reads env.wasm.numThreads once, when it initialises.
  */
-import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { parseModelConfig, type ModelConfig } from '../mae/config';
+
+import { type ModelConfig, parseModelConfig } from '../mae/config';
 import { MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
+import { configureOrt } from '../runtime/ortWeb';
+import { errorText } from '../shared/errorText';
 import type { Backend, Envelope, WorkerReply, WorkerRequest } from './protocol';
 import { syntheticPhoto, timeReconstructions } from './workload';
 
@@ -33,17 +32,7 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
 }
 
 async function load(modelUrl: string, backend: Backend, threads: number): Promise<Loaded> {
-  // The plain WASM build runs the CPU path 2.5x faster than the JSEP/WebGPU one: load only the
-  // build the backend needs, as the app does.
-  const ort =
-    backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
-  ort.env.logLevel = 'error';
-  ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths =
-    backend === 'webgpu'
-      ? { mjs: webgpuMjsUrl, wasm: webgpuWasmUrl }
-      : { mjs: wasmMjsUrl, wasm: wasmWasmUrl };
-  ort.env.wasm.numThreads = threads;
+  const ort = await configureOrt(backend, threads);
   const folder = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, scope.location.href);
   const configBytes = await fetchBytes(new URL('config.json', folder));
   const config = parseModelConfig(JSON.parse(new TextDecoder().decode(configBytes)));
@@ -78,10 +67,6 @@ scope.onmessage = (event) => {
   const { id, ...request } = event.data;
   handle(request).then(
     ([reply, transfer]) => scope.postMessage({ ...reply, id }, transfer),
-    (error: unknown) =>
-      scope.postMessage(
-        { type: 'error', message: error instanceof Error ? error.message : String(error), id },
-        [],
-      ),
+    (error: unknown) => scope.postMessage({ type: 'error', message: errorText(error), id }, []),
   );
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { blockFlops, reconstructionFlops } from './flops';
 
 /** Meta's ViT-MAE base: ViT-B/16 encoder, 8 x 512 decoder. */

@@ -4,7 +4,7 @@
  * GELU, residual adds and gathers are left out. The decoder head is counted on the N+1 tokens the
  * graph computes it on (the cls row is dropped afterwards).
  */
-import { patchDim, type ModelConfig, type TransformerConfig } from '../mae/config';
+import { type ModelConfig, patchDim, type TransformerConfig } from '../mae/config';
 
 export interface ReconstructionFlops {
   /** Visible patches the encoder saw (K). */

@@ -1,7 +1,7 @@
 /**
  * The benchmark page (bench.html): not part of the app. `npm run bench` opens it in headless
  * Chromium on the production build and drives it through `window.maeBench`. (Slider input ->
- * repainted views is timed in the app itself, src/cli/bench/browser.ts.)
+ * repainted views is timed in the app itself, src/bench/browser.ts.)
  */
 import type {
   AdapterReport,

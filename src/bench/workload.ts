@@ -2,13 +2,11 @@
  * The measured unit of work, shared by the Node runs and the browser worker so both time the same
  * code: decoded image -> preprocessing -> masking -> encoder + decoder -> the four RGBA views.
  */
-import { patchDim, type ModelConfig } from '../mae/config';
+import type { ModelConfig } from '../mae/config';
 import type { Image8 } from '../mae/image';
-import { randomMasking, type Masking } from '../mae/masking';
-import { gatherRows } from '../mae/patches';
-import { prepareImage, type PreparedImage } from '../mae/pipeline';
-import { composeViews, predictionInImageSpace, type Views } from '../mae/views';
+import { prepareImage } from '../mae/pipeline';
 import type { MaeRunner } from '../runtime/maeRunner';
+import { reconstruct } from '../runtime/reconstruct';
 import { median } from './stats';
 
 /**
@@ -40,6 +38,8 @@ export function syntheticPhoto(width = INPUT_WIDTH, height = INPUT_HEIGHT): Imag
 export interface StepTimes {
   /** Preprocessing (resize, crop, normalise, patchify) and masking with the gather of visible rows. */
   preMs: number;
+  /** What a mask change costs in JavaScript on an image already prepared: masking and gather before the graphs, views and metrics after. */
+  maskChangeJsMs: number;
   encoderMs: number;
   decoderMs: number;
   /** Prediction to the four RGBA views. */
@@ -47,71 +47,25 @@ export interface StepTimes {
   totalMs: number;
 }
 
-export interface Reconstruction {
-  masking: Masking;
-  /** `[N, P*P*3]` in normalised image space. */
-  pred: Float32Array;
-  views: Views;
-  maskMs: number;
-  encoderMs: number;
-  decoderMs: number;
-  postMs: number;
-}
-
-export interface ExtraFetches {
-  attentions?: boolean;
-  predPerLayer?: boolean;
-}
-
-/** Masking, the two graphs and the views for an already prepared image (what a slider move costs). */
-export async function reconstructPrepared(
-  runner: MaeRunner,
-  config: ModelConfig,
-  prepared: PreparedImage,
-  maskRatio: number,
-  seed: number,
-  extras: ExtraFetches = {},
-): Promise<Reconstruction> {
-  const started = performance.now();
-  const masking = randomMasking(config.numPatches, maskRatio, seed);
-  const visiblePatches = gatherRows(prepared.patches, patchDim(config), masking.idsKeep); // [K, P*P*3]
-  const maskMs = performance.now() - started;
-  const run = await runner.run({
-    visiblePatches,
-    idsKeep: masking.idsKeep,
-    idsRestore: masking.idsRestore,
-    ...extras,
-  });
-  const postStarted = performance.now();
-  // The app also brings norm_pix_loss predictions back to image space: part of the work.
-  const pred = predictionInImageSpace(run.pred, prepared.patches, config); // [N, P*P*3]
-  const views = composeViews(prepared.image, pred, masking.mask, config);
-  return {
-    masking,
-    pred,
-    views,
-    maskMs,
-    encoderMs: run.encoderMs,
-    decoderMs: run.decoderMs,
-    postMs: performance.now() - postStarted,
-  };
-}
-
-/** One end-to-end reconstruction from a decoded image, timed by stage. */
+/** One end-to-end reconstruction from a decoded image through the page's own pass, timed by stage. */
 export async function timedReconstruction(
   runner: MaeRunner,
   config: ModelConfig,
   decoded: Image8,
   maskRatio: number,
   seed: number,
-  extras: ExtraFetches = {},
+  intermediates = false,
 ): Promise<StepTimes> {
   const started = performance.now();
   const prepared = prepareImage(decoded, config);
   const prepareMs = performance.now() - started;
-  const run = await reconstructPrepared(runner, config, prepared, maskRatio, seed, extras);
+  const run = await reconstruct(runner, config, prepared, {
+    mask: { mode: 'random', ratio: maskRatio, seed },
+    intermediates,
+  });
   return {
     preMs: prepareMs + run.maskMs,
+    maskChangeJsMs: run.maskMs + run.postMs,
     encoderMs: run.encoderMs,
     decoderMs: run.decoderMs,
     postMs: run.postMs,
@@ -124,7 +78,8 @@ export interface LoopOptions {
   warmup: number;
   iterations: number;
   maskRatio: number;
-  extras?: ExtraFetches;
+  /** Also fetch the stepper's intermediate outputs (the full graphs). */
+  intermediates?: boolean;
 }
 
 /** `warmup` untimed runs, then `iterations` timed ones; run i uses mask seed i. */
@@ -136,7 +91,14 @@ export async function timeReconstructions(
 ): Promise<StepTimes[]> {
   const samples: StepTimes[] = [];
   for (let i = 0; i < options.warmup + options.iterations; i++) {
-    const times = await timedReconstruction(runner, config, decoded, options.maskRatio, i, options.extras);
+    const times = await timedReconstruction(
+      runner,
+      config,
+      decoded,
+      options.maskRatio,
+      i,
+      options.intermediates,
+    );
     if (i >= options.warmup) samples.push(times);
   }
   return samples;
@@ -147,6 +109,8 @@ export interface TimingSummary {
   runs: number;
   total_ms: number;
   pre_ms: number;
+  /** Masking, gather, views and metrics: the JavaScript of a mask change (the image is prepared once). */
+  mask_change_js_ms: number;
   encoder_ms: number;
   decoder_ms: number;
   post_ms: number;
@@ -165,6 +129,7 @@ export function summarize(samples: readonly StepTimes[]): TimingSummary {
     runs: samples.length,
     total_ms: of((s) => s.totalMs),
     pre_ms: of((s) => s.preMs),
+    mask_change_js_ms: of((s) => s.maskChangeJsMs),
     encoder_ms: of((s) => s.encoderMs),
     decoder_ms: of((s) => s.decoderMs),
     post_ms: of((s) => s.postMs),

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { ModelConfigError, parseModelConfig } from '../mae/config.ts';
 import { MODEL_INDEX_FORMAT, type ModelIndex, type ModelIndexEntry } from '../runtime/modelIndex.ts';
 

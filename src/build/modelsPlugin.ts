@@ -7,7 +7,9 @@
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+
 import type { Connect, Plugin, ResolvedConfig } from 'vite';
+
 import { buildModelIndex, scanModels } from './modelIndex.ts';
 
 function contentType(path: string): string {

@@ -8,11 +8,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { meanColorFill, interpolationFill, maskedMetrics } from '../mae/metrics';
-import { randomMasking } from '../mae/masking';
-import { predictionInImageSpace, predictionToPixels } from '../mae/views';
+
+import { interpolationFill, maskedMetrics, meanColorFill } from '../mae/metrics';
+import { prepareImage } from '../mae/pipeline';
+import { reconstruct } from '../runtime/reconstruct';
 import { IMAGE_EXTENSIONS, readImage } from './images';
-import { loadNodeModel, prepareImage } from './model';
+import { loadNodeModel } from './model';
 
 /** Rounds after which diffusion has settled on these images: always reported as a hard baseline. */
 export const CONVERGED_DIFFUSION_ROUNDS = 1000;
@@ -76,7 +77,7 @@ export async function evaluate(
   options: EvalOptions,
 ): Promise<{ images: ImageScore[]; summary: EvalSummary }> {
   const model = await loadNodeModel(options.model);
-  const { imageSize, patchSize, numPatches } = model.config;
+  const { imageSize, patchSize } = model.config;
   const rounds = diffusionBaselines(options.diffusionRounds);
   const files = (await readdir(options.data))
     .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
@@ -92,18 +93,17 @@ export async function evaluate(
       diffusion: rounds.map(() => [] as number[]),
     };
     for (const seed of options.seeds) {
-      const masking = randomMasking(numPatches, options.maskRatio, seed);
-      const { pred } = await model.reconstruct(input.patches, masking);
+      const run = await reconstruct(model.runner, model.config, input, {
+        mask: { mode: 'random', ratio: options.maskRatio, seed },
+      });
       const truth = input.image.data;
       const psnr = (pixels: ArrayLike<number>) =>
-        maskedMetrics(truth, pixels, masking.mask, imageSize, patchSize).psnr;
-      scores.model.push(
-        psnr(predictionToPixels(predictionInImageSpace(pred, input.patches, model.config), model.config)),
-      );
-      scores.meanFill.push(psnr(meanColorFill(truth, masking.mask, imageSize, patchSize)));
-      scores.interpolation.push(psnr(interpolationFill(truth, masking.mask, imageSize, patchSize)));
+        maskedMetrics(truth, pixels, run.mask, imageSize, patchSize).psnr;
+      scores.model.push(run.maskedPsnr);
+      scores.meanFill.push(psnr(meanColorFill(truth, run.mask, imageSize, patchSize)));
+      scores.interpolation.push(psnr(interpolationFill(truth, run.mask, imageSize, patchSize)));
       rounds.forEach((n, k) =>
-        scores.diffusion[k]!.push(psnr(interpolationFill(truth, masking.mask, imageSize, patchSize, n))),
+        scores.diffusion[k]!.push(psnr(interpolationFill(truth, run.mask, imageSize, patchSize, n))),
       );
     }
     const score: ImageScore = {

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { readImage } from './images';
 
 const folder = mkdtempSync(join(tmpdir(), 'mae-lens-images-'));

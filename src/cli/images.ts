@@ -1,9 +1,12 @@
 /** Image files for the Node tools: decode PNG/JPEG with pure-JS codecs, write PNG. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+
 import type { Image8 } from '../mae/image';
+import { errorText } from '../shared/errorText';
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
@@ -38,9 +41,7 @@ export async function readImage(path: string): Promise<Image8> {
       return { width: decoded.width, height: decoded.height, data: decoded.data };
     }
   } catch (error) {
-    throw new ImageFileError(
-      `${path}: cannot decode (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new ImageFileError(`${path}: cannot decode (${errorText(error)})`);
   }
   throw new ImageFileError(`${path}: not a PNG or JPEG file (${extname(path) || 'no extension'})`);
 }

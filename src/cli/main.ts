@@ -8,6 +8,9 @@
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
  */
 import { parseArgs } from 'node:util';
+
+import { BENCH_USAGE, runBench } from '../bench/main';
+import { errorText } from '../shared/errorText';
 import {
   DEFAULT_MODEL,
   isUsageError,
@@ -16,7 +19,6 @@ import {
   parseSeeds,
   UsageError,
 } from './args';
-import { BENCH_USAGE, runBench } from './bench/main';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
@@ -87,6 +89,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`error: ${errorText(error)}`);
   process.exit(1);
 });

@@ -6,15 +6,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { patchDim } from '../mae/config';
 import { composeFigure } from '../mae/figure';
-import { maskFromNoise, randomMasking, type Masking } from '../mae/masking';
-import { maskedMetrics } from '../mae/metrics';
+import type { MaskSpec } from '../mae/maskModes';
 import { parseNpy, writeNpy } from '../mae/npy';
-import { composeViewsFromPixels, predictionInImageSpace, predictionToPixels } from '../mae/views';
-import { DEFAULT_MODEL, UsageError, parseRatio, parseSeed } from './args';
+import { prepareImage } from '../mae/pipeline';
+import { reconstruct } from '../runtime/reconstruct';
+import { errorText } from '../shared/errorText';
+import { DEFAULT_MODEL, parseRatio, parseSeed, UsageError } from './args';
 import { IMAGE_EXTENSIONS, readImage, writePng } from './images';
-import { loadNodeModel, prepareImage, type NodeModel } from './model';
+import { loadNodeModel, type NodeModel } from './model';
 
 export const DEFAULT_MASK_RATIO = 0.75;
 export const DEFAULT_SEED = 0;
@@ -106,7 +108,7 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 /** Why an image failed, without its path: the report puts the path in front once. */
 function errorMessage(file: string, error: unknown): string {
   if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return 'no such file';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }
 
@@ -135,7 +137,7 @@ async function readNoise(file: string, numPatches: number): Promise<Float32Array
   try {
     array = parseNpy(await readFile(file));
   } catch (error) {
-    throw new UsageError(`--noise ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`--noise ${file}: ${errorText(error)}`);
   }
   const { shape, data, dtype } = array;
   const rowShape = shape.length === 1 || (shape.length === 2 && shape[0] === 1);
@@ -169,15 +171,20 @@ function maskPercent(ratio: number): string {
   return `${Number((ratio * 100).toFixed(1))}%`;
 }
 
-function caption(modelName: string, options: ReconstructOptions, masking: Masking, psnr: number): string {
-  const numPatches = masking.mask.length;
+function caption(
+  modelName: string,
+  options: ReconstructOptions,
+  visible: number,
+  numPatches: number,
+  psnr: number,
+): string {
   const maskSource = options.noiseFile ? `noise ${basename(options.noiseFile)}` : `seed ${options.seed}`;
   const quality = Number.isNaN(psnr) ? 'no patch removed' : `masked-patch PSNR ${psnr.toFixed(2)} dB`;
   return [
     modelName,
     `mask ${maskPercent(options.maskRatio)}`,
     maskSource,
-    `${masking.idsKeep.length} of ${numPatches} patches visible`,
+    `${visible} of ${numPatches} patches visible`,
     quality,
   ].join(' \u00b7 ');
 }
@@ -186,18 +193,15 @@ function caption(modelName: string, options: ReconstructOptions, masking: Maskin
 async function reconstructOne(
   file: string,
   model: NodeModel,
-  masking: Masking,
+  mask: MaskSpec,
   options: ReconstructOptions,
 ): Promise<ImageMetrics> {
   const started = performance.now();
   const { config } = model;
-  const { imageSize, patchSize, numPatches } = config;
+  const { imageSize, numPatches } = config;
   const input = prepareImage(await readImage(file), config);
-  const run = await model.reconstruct(input.patches, masking);
-  const pred = predictionInImageSpace(run.pred, input.patches, config); // [N, P*P*3]
-  const predicted = predictionToPixels(pred, config); // [S, S, 3]
-  const views = composeViewsFromPixels(input.image, predicted, masking.mask, patchSize);
-  const metrics = maskedMetrics(input.image.data, predicted, masking.mask, imageSize, patchSize);
+  const run = await reconstruct(model.runner, config, input, { mask, tensors: options.saveTensors });
+  const { views, visiblePatches } = run;
   const figure = composeFigure({
     views: [
       { label: 'Original', rgba: views.original },
@@ -205,18 +209,18 @@ async function reconstructOne(
       { label: 'Reconstruction', rgba: views.reconstruction },
       { label: 'Reconstruction + visible', rgba: views.reconstructionPlusVisible },
     ].map((view) => ({ ...view, width: imageSize, height: imageSize })),
-    caption: caption(basename(options.model), options, masking, metrics.psnr),
+    caption: caption(basename(options.model), options, visiblePatches, numPatches, run.maskedPsnr),
   });
 
   const stem = join(options.out, stemOf(file));
   await writePng(`${stem}.png`, figure.width, figure.height, figure.rgba);
-  if (options.saveTensors) {
-    const keep = masking.idsKeep.length;
+  if (run.tensors) {
+    const { pred, latent, masking } = run.tensors;
     const tensors: [string, Parameters<typeof writeNpy>[0], number[]][] = [
-      ['pred', run.pred, [1, numPatches, patchDim(config)]],
+      ['pred', pred, [1, numPatches, patchDim(config)]],
       ['mask', Float32Array.from(masking.mask), [1, numPatches]],
       ['ids_restore', BigInt64Array.from(masking.idsRestore, (id) => BigInt(id)), [1, numPatches]],
-      ['latent', run.latent, [1, keep + 1, config.encoder.embedDim]],
+      ['latent', latent, [1, visiblePatches + 1, config.encoder.embedDim]],
     ];
     for (const [name, data, shape] of tensors) await writeFile(`${stem}.${name}.npy`, writeNpy(data, shape));
   }
@@ -225,10 +229,10 @@ async function reconstructOne(
     mask_ratio: options.maskRatio,
     seed: options.noiseFile ? null : options.seed,
     noise_file: options.noiseFile ?? null,
-    visible_patches: masking.idsKeep.length,
+    visible_patches: visiblePatches,
     num_patches: numPatches,
-    masked_mse: finiteOrNull(metrics.mse),
-    masked_psnr_db: finiteOrNull(metrics.psnr),
+    masked_mse: finiteOrNull(run.maskedMse),
+    masked_psnr_db: finiteOrNull(run.maskedPsnr),
     encoder_ms: round(run.encoderMs, 3),
     decoder_ms: round(run.decoderMs, 3),
     total_ms: round(performance.now() - started, 3),
@@ -294,16 +298,16 @@ export async function reconstructImages(options: ReconstructOptions): Promise<Re
   const model = await loadModel(options.model);
   try {
     const { numPatches } = model.config;
-    const masking = options.noiseFile
-      ? maskFromNoise(await readNoise(options.noiseFile, numPatches), options.maskRatio)
-      : randomMasking(numPatches, options.maskRatio, options.seed);
+    const mask: MaskSpec = options.noiseFile
+      ? { mode: 'noise', noise: await readNoise(options.noiseFile, numPatches), ratio: options.maskRatio }
+      : { mode: 'random', ratio: options.maskRatio, seed: options.seed };
     await mkdir(options.out, { recursive: true });
 
     const progress = new Progress(options.log ?? process.stderr, options.images.length);
     const result: ReconstructResult = { images: [], failures: [] };
     for (const file of options.images) {
       try {
-        const row = await reconstructOne(file, model, masking, options);
+        const row = await reconstructOne(file, model, mask, options);
         result.images.push(row);
         progress.succeeded(row);
       } catch (error) {

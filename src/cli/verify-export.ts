@@ -8,9 +8,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import ort from 'onnxruntime-node';
+
 import { parseModelConfig } from '../mae/config';
-import { parseNpy, type NpyArray } from '../mae/npy';
+import { type NpyArray, parseNpy } from '../mae/npy';
+import { errorText } from '../shared/errorText';
 
 async function readNpy(folder: string, name: string): Promise<NpyArray> {
   return parseNpy(await readFile(join(folder, `${name}.npy`)));
@@ -104,6 +107,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorText(error));
   process.exit(1);
 });

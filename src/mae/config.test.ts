@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { gridSize, ModelConfigError, numPatchesOf, parseModelConfig, patchDim } from './config';
 

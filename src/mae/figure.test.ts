@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
+
 import {
   BACKGROUND,
   CHAR_ADVANCE,
+  composeFigure,
+  type Figure,
+  type FigureView,
   FONT_5X7,
   GLYPH_HEIGHT,
   GLYPH_WIDTH,
   LINE_HEIGHT,
   MARGIN,
   TEXT_SCALE,
-  VIEW_GAP,
-  composeFigure,
   textWidth,
+  VIEW_GAP,
   wrapText,
-  type Figure,
-  type FigureView,
 } from './figure';
 
 /** A view whose every byte depends on its position and `seed`, so a misplaced copy shows. */

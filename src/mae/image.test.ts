@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
-import { parseNpy } from './npy';
 import {
   channelsOf,
   crop,
   resizeBicubic,
   resizeShorterSideAndCenterCrop,
-  toRgb,
   type RgbImage,
+  toRgb,
 } from './image';
+import { parseNpy } from './npy';
 
 const pilDir = fileURLToPath(new URL('../../tests/fixtures/pil-bicubic/', import.meta.url));
 const pilCases = (

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { lenKeep, randomMasking } from './masking';
 import {
   blockMasking,
   buildMasking,
   gridCellSize,
   gridMasking,
+  type MaskSpec,
   minBlockPatches,
   visibleCount,
-  type MaskSpec,
 } from './maskModes';
 
 function keptSet(mask: Uint8Array): number[] {
@@ -128,16 +129,16 @@ describe('buildMasking and visibleCount', () => {
   });
 
   it('painted mode keeps exactly the painted patches', () => {
-    const kept = new Uint8Array(16);
-    kept[3] = 1;
-    kept[9] = 1;
-    kept[15] = 1;
-    const plan = buildMasking({ mode: 'painted', kept }, 4);
+    const mask = new Uint8Array(16).fill(1);
+    mask[3] = 0;
+    mask[9] = 0;
+    mask[15] = 0;
+    const plan = buildMasking({ mode: 'painted', mask }, 4);
     expect([...plan.idsKeep]).toEqual([3, 9, 15]);
     expect(keptSet(plan.mask)).toEqual([3, 9, 15]);
     expect(plan.noise).toBeNull();
-    expect(buildMasking({ mode: 'painted', kept: new Uint8Array(16) }, 4).idsKeep).toHaveLength(0);
-    expect(() => buildMasking({ mode: 'painted', kept: new Uint8Array(15) }, 4)).toThrow(RangeError);
+    expect(buildMasking({ mode: 'painted', mask: new Uint8Array(16).fill(1) }, 4).idsKeep).toHaveLength(0);
+    expect(() => buildMasking({ mode: 'painted', mask: new Uint8Array(15) }, 4)).toThrow(RangeError);
   });
 
   it('visibleCount agrees with the masking it predicts, for every mode', () => {
@@ -149,7 +150,10 @@ describe('buildMasking and visibleCount', () => {
       }),
       fc
         .uint8Array({ minLength: 49, maxLength: 49, max: 1 })
-        .map((kept) => ({ mode: 'painted' as const, kept })),
+        .map((mask) => ({ mode: 'painted' as const, mask })),
+      fc
+        .float32Array({ minLength: 49, maxLength: 49, noNaN: true })
+        .map((noise) => ({ mode: 'noise' as const, noise, ratio: 0.75 })),
     );
     fc.assert(
       fc.property(spec, (s: MaskSpec) => {

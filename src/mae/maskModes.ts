@@ -7,10 +7,10 @@
 import {
   lenKeep,
   maskFromKeptPatches,
-  mulberry32,
   maskFromNoise,
-  uniformNoise,
   type Masking,
+  mulberry32,
+  uniformNoise,
 } from './masking';
 
 export const MASK_MODES = ['random', 'block', 'grid', 'painted'] as const;
@@ -18,8 +18,10 @@ export type MaskMode = (typeof MASK_MODES)[number];
 
 export type MaskSpec =
   | { mode: 'random' | 'block' | 'grid'; ratio: number; seed: number }
-  /** `kept` `[N]`: 1 = visible. */
-  | { mode: 'painted'; kept: Uint8Array };
+  /** `mask` `[N]`: 1 = removed, upstream's convention. */
+  | { mode: 'painted'; mask: Uint8Array }
+  /** Upstream's `noise` argument: argsort(noise) ascending picks the kept patches. */
+  | { mode: 'noise'; noise: Float32Array; ratio: number };
 
 export interface MaskPlan extends Masking {
   /** `[N]` the per-patch noise whose argsort gave idsShuffle; only random masking draws one. */
@@ -148,11 +150,16 @@ export function buildMasking(spec: MaskSpec, grid: number): MaskPlan {
     case 'painted':
       return {
         ...maskFromKeptPatches(
-          Array.from(spec.kept, (k) => k !== 0),
+          Array.from(spec.mask, (removed) => removed === 0),
           numPatches,
         ),
         noise: null,
       };
+    case 'noise':
+      if (spec.noise.length !== numPatches) {
+        throw new RangeError(`noise has ${spec.noise.length} values for ${numPatches} patches`);
+      }
+      return { ...maskFromNoise(spec.noise, spec.ratio), noise: spec.noise };
   }
 }
 
@@ -162,6 +169,7 @@ export function visibleCount(spec: MaskSpec, grid: number): number {
   switch (spec.mode) {
     case 'random':
     case 'block':
+    case 'noise':
       return lenKeep(numPatches, spec.ratio);
     case 'grid': {
       const cell = gridCellSize(spec.ratio);
@@ -171,7 +179,7 @@ export function visibleCount(spec: MaskSpec, grid: number): number {
     }
     case 'painted': {
       let kept = 0;
-      for (const k of spec.kept) kept += k ? 1 : 0;
+      for (const removed of spec.mask) kept += removed ? 0 : 1;
       return kept;
     }
   }

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import {
   lenKeep,
   maskFromKeptPatches,
   maskFromNoise,
+  type Masking,
   randomMasking,
   uniformNoise,
-  type Masking,
 } from './masking';
 
 function checkConsistent({ idsShuffle, idsKeep, idsRestore, mask }: Masking): void {

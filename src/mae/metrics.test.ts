@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
 import { randomMasking } from './masking';
 import {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { loadReference } from '../../tests/helpers/fixture';
 import { NpyError, parseNpy, writeNpy } from './npy';
 

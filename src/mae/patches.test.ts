@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
 import { normalize } from './normalize';
 import { gatherRows, patchify, patchifyNormalized, unpatchify } from './patches';

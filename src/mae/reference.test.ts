@@ -3,6 +3,7 @@
  * by index against our pure pipeline for case r75.
  */
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, asIndices, asUint8, loadReference, tinyConfigJson } from '../../tests/helpers/fixture';
 import { gridSize, parseModelConfig, patchDim } from './config';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, loadReference } from '../../tests/helpers/fixture';
 import { denormalize, normalize, toByte } from './normalize';

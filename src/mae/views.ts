@@ -4,7 +4,7 @@
  * S x S RGB image, the model's `pred` and the mask (1 = removed).
  */
 import type { RgbImage } from './image';
-import { denormalizeValue, toByte, type Rgb } from './normalize';
+import { denormalizeValue, type Rgb, toByte } from './normalize';
 
 /** What the views need from a ModelConfig. */
 export interface PixelSpace {

@@ -5,7 +5,7 @@
  * (resizeShorterSideAndCenterCrop), identical to the Python side. Runs on the page's main thread.
  */
 import type { Image8 } from '../mae/image';
-import { describeFormat, HEADER_BYTES, sniffImage, type ImageHeader } from './imageHeader';
+import { describeFormat, HEADER_BYTES, type ImageHeader, sniffImage } from './imageHeader';
 
 /**
  * Shorter side kept at decode time: several times any model's input size, so the bicubic resize

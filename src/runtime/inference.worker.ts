@@ -3,15 +3,12 @@
  * a multithreaded build hung (its thread workers loaded the app's entry chunk), and inference
  * would freeze the UI while the slider moves.
  */
-import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import wasmWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { createRequestHandler, type Backend } from './inferenceHandler';
+import { type Backend, createRequestHandler } from './inferenceHandler';
+import { configureOrt } from './ortWeb';
 import {
-  transferablesOf,
   type ExecutionProvider,
   type ExecutionProviderPreference,
+  transferablesOf,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol';
@@ -50,17 +47,9 @@ async function webGpuUsable(preference: ExecutionProviderPreference): Promise<bo
 async function openBackend(preference: ExecutionProviderPreference): Promise<Backend> {
   const useWebGpu = await webGpuUsable(preference);
   const executionProvider: ExecutionProvider = useWebGpu ? 'webgpu' : 'wasm';
-  // The plain WASM build runs the CPU path 2.5x faster than the JSEP/WebGPU build: load only
-  // the one the provider needs.
-  const ort = useWebGpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
-  ort.env.logLevel = 'error';
-  ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = useWebGpu
-    ? { mjs: webgpuMjsUrl, wasm: webgpuWasmUrl }
-    : { mjs: wasmMjsUrl, wasm: wasmWasmUrl };
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
   const threads = scope.crossOriginIsolated ? Math.max(1, scope.navigator.hardwareConcurrency || 1) : 1;
-  ort.env.wasm.numThreads = threads;
+  const ort = await configureOrt(executionProvider, threads);
   return {
     ort,
     info: {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../mae/config';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
+import { parseModelConfig } from '../mae/config';
 import { InferenceClient, type ReconstructInput, type WorkerPort } from './inferenceClient';
 import type { Reconstruction, WorkerReply, WorkerRequest } from './protocol';
 
@@ -46,9 +47,12 @@ function fakeResult(visiblePatches: number): Reconstruction {
     mask: new Uint8Array(4),
     visiblePatches,
     numPatches: 4,
+    maskedMse: 650,
     maskedPsnr: 20,
+    maskMs: 0.5,
     encoderMs: 1,
     decoderMs: 1,
+    postMs: 0.5,
     totalMs: 3,
   };
 }
@@ -57,7 +61,13 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** A plain reconstruction request at `ratio` with the mask from `seed`. */
 function randomInput(ratio: number, seed: number): ReconstructInput {
-  return { image, mask: { mode: 'random', ratio, seed }, intermediates: false, normPixStatistics: 'patch' };
+  return {
+    image,
+    imageVersion: 1,
+    mask: { mode: 'random', ratio, seed },
+    intermediates: false,
+    normPixStatistics: 'patch',
+  };
 }
 
 describe('InferenceClient', () => {
@@ -113,6 +123,29 @@ describe('InferenceClient', () => {
 
     worker.reply({ status: 'reconstructed', id: worker.last().id, result: fakeResult(2) });
     await expect(third).resolves.toMatchObject({ visiblePatches: 2 });
+  });
+
+  it('sends an image’s pixels once: later masks of it, and a failed run’s retry, are handled', async () => {
+    const worker = new FakeWorker();
+    const client = new InferenceClient(worker);
+    const sent = () => worker.last() as Extract<WorkerRequest, { type: 'reconstruct' }>;
+    const answer = async (result: Promise<Reconstruction | null>) => {
+      worker.reply({ status: 'reconstructed', id: worker.last().id, result: fakeResult(1) });
+      await result;
+      await flush();
+    };
+    await answer(client.reconstruct(randomInput(0.5, 1)));
+    expect(sent().image).toBe(image);
+    await answer(client.reconstruct(randomInput(0.6, 2)));
+    expect(sent()).toMatchObject({ imageVersion: 1, image: null });
+    const failing = client.reconstruct(randomInput(0.7, 3));
+    worker.reply({ status: 'error', id: worker.last().id, message: 'out of memory' });
+    await expect(failing).rejects.toThrow('out of memory');
+    // After a failure the worker may not hold the picture: it goes again.
+    await answer(client.reconstruct(randomInput(0.7, 3)));
+    expect(sent().image).toBe(image);
+    await answer(client.reconstruct({ ...randomInput(0.7, 3), imageVersion: 2 }));
+    expect(sent()).toMatchObject({ imageVersion: 2, image });
   });
 
   it('starts the waiting reconstruction after a failed one', async () => {

@@ -1,9 +1,11 @@
 /**
- * The page's side of the inference worker: promises over the message protocol, and the rule that
- * keeps the slider live: at most one reconstruction runs and at most one waits; a newer request
- * replaces the waiting one, which resolves to null (superseded). No backlog can build up.
+ * The page's side of the inference worker: promises over the message protocol, and the rules that
+ * keep the slider live: at most one reconstruction runs and at most one waits; a newer request
+ * replaces the waiting one, which resolves to null (superseded), so no backlog can build up. An
+ * image's pixels cross to the worker once; later masks of the same image send only the mask.
  */
 import type { ModelConfig } from '../mae/config';
+import type { RgbImage } from '../mae/image';
 import type { MaeModelBytes } from './maeRunner';
 import {
   assertNever,
@@ -23,7 +25,7 @@ export interface WorkerPort {
   terminate(): void;
 }
 
-export type ReconstructInput = Omit<ReconstructRequest, 'type' | 'id'>;
+export type ReconstructInput = Omit<ReconstructRequest, 'type' | 'id' | 'image'> & { image: RgbImage };
 
 interface Waiting {
   resolve(reply: WorkerReply): void;
@@ -44,6 +46,8 @@ export class InferenceClient {
   private readonly waiting = new Map<number, Waiting>();
   private reconstructing = false;
   private queued: QueuedReconstruction | null = null;
+  /** imageVersion whose pixels the worker holds (prepared) after the requests sent so far. */
+  private imageInWorker: number | null = null;
 
   constructor(private readonly worker: WorkerPort) {
     worker.addEventListener('message', (event) => this.receive(event.data));
@@ -62,6 +66,8 @@ export class InferenceClient {
   ): Promise<BackendInfo> {
     const arrays = [model.encoder, model.decoder, model.lean?.encoder, model.lean?.decoder];
     const buffers = new Set(arrays.flatMap((array) => (array ? [array.buffer as ArrayBuffer] : [])));
+    // A new model drops the worker's prepared image (it depends on the model's size and statistics).
+    this.imageInWorker = null;
     const reply = await this.send({ type: 'load', config, model, executionProvider }, [...buffers]);
     if (reply.status !== 'loaded') throw new Error(`unexpected reply "${reply.status}" to load`);
     return reply.backend;
@@ -90,12 +96,19 @@ export class InferenceClient {
     if (this.reconstructing || !job) return;
     this.queued = null;
     this.reconstructing = true;
-    this.send({ type: 'reconstruct', ...job.input }, [])
+    const { image, imageVersion } = job.input;
+    const needsPixels = imageVersion !== this.imageInWorker;
+    this.imageInWorker = imageVersion;
+    this.send({ type: 'reconstruct', ...job.input, image: needsPixels ? image : null }, [])
       .then((reply) => {
         if (reply.status !== 'reconstructed') throw new Error(`unexpected reply "${reply.status}"`);
         job.resolve(reply.result);
       })
-      .catch((error: Error) => job.reject(error))
+      .catch((error: Error) => {
+        // The worker may not have kept the pixels: send them again next time.
+        this.imageInWorker = null;
+        job.reject(error);
+      })
       .finally(() => {
         this.reconstructing = false;
         this.startQueued();

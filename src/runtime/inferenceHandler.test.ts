@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
+
 import { describe, expect, it, vi } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../tests/helpers/fixtureModel';
+import { type ModelConfig, type ModelFile, parseModelConfig, patchDim } from '../mae/config';
 import { resizeShorterSideAndCenterCrop, type RgbImage } from '../mae/image';
 import { attentionRow } from '../mae/inspect';
-import { parseModelConfig, patchDim, type ModelConfig, type ModelFile } from '../mae/config';
 import { lenKeep, randomMasking } from '../mae/masking';
 import { patchIndexOfPixels, predictionToPixels, reconstructionView } from '../mae/views';
-import { createRequestHandler, type Backend } from './inferenceHandler';
+import { type Backend, createRequestHandler } from './inferenceHandler';
 import { readModelBytes } from './modelBytes';
 import type { ExecutionProvider, ReconstructedReply, ReconstructRequest } from './protocol';
 
@@ -88,6 +90,7 @@ function plainRequest(id: number, image: RgbImage, ratio: number, seed: number):
   return {
     type: 'reconstruct',
     id,
+    imageVersion: 1,
     image,
     mask: { mode: 'random', ratio, seed },
     intermediates: false,
@@ -240,14 +243,14 @@ describe('intermediates for the pipeline stepper, on the upstream fixture model'
   it('a painted mask with the fixture kept patches reproduces r75 pred, with consistent intermediates', async () => {
     const { config, handle } = await fixtureHandler();
     const mask = referenceArray('r75_mask.npy'); // [1, N], 1 = removed
-    const kept = Uint8Array.from(mask, (removed) => (removed ? 0 : 1));
     const image = resizeShorterSideAndCenterCrop(referenceImageRgba(), config.imageSize); // already that size
     const run = async (intermediates: boolean) => {
       const reply = await handle({
         type: 'reconstruct',
         id: 1,
+        imageVersion: 1,
         image,
-        mask: { mode: 'painted', kept },
+        mask: { mode: 'painted', mask: Uint8Array.from(mask) },
         intermediates,
         normPixStatistics: 'patch',
       });

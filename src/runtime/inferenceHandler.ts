@@ -2,27 +2,23 @@
  * What the inference worker does with each request, free of worker globals so that tests can
  * drive it with onnxruntime-node or a fake. src/runtime/inference.worker.ts wires it to messages.
  */
-import { gridSize, patchDim, type ModelConfig } from '../mae/config';
-import { buildMasking, type MaskPlan } from '../mae/maskModes';
-import { maskedMetrics } from '../mae/metrics';
-import { predictionForDisplay } from '../mae/normPix';
-import { normalize } from '../mae/normalize';
-import { gatherRows, patchify } from '../mae/patches';
-import { composeViewsFromPixels, predictionToPixels, reconstructionView } from '../mae/views';
+import type { InferenceSession } from 'onnxruntime-web';
+
+import type { ModelConfig } from '../mae/config';
+import { type PreparedImage, preparePixels } from '../mae/pipeline';
+import { errorText } from '../shared/errorText';
+import { MaeRunner, type OrtModuleLike } from './maeRunner';
 import {
   assertNever,
   type BackendInfo,
   type ExecutionProvider,
   type ExecutionProviderPreference,
-  type Intermediates,
   type LoadRequest,
   type ReconstructRequest,
-  type Reconstruction,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol';
-import type { InferenceSession } from 'onnxruntime-web';
-import { MaeRunner, type MaeRunResult, type OrtModuleLike } from './maeRunner';
+import { reconstruct } from './reconstruct';
 
 export interface Backend {
   info: BackendInfo;
@@ -42,94 +38,26 @@ interface LoadedModel {
   backend: BackendInfo;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** One pass: mask, encode the visible patches, decode, compose the views and the metrics. */
-export async function reconstruct(
-  runner: MaeRunner,
-  config: ModelConfig,
-  request: Omit<ReconstructRequest, 'type' | 'id'>,
-): Promise<Reconstruction> {
-  const start = performance.now();
-  const { imageSize, patchSize, numPatches, mean, std } = config;
-  const dim = patchDim(config);
-  const { image, intermediates: wantIntermediates, normPixStatistics } = request;
-  if (image.width !== imageSize || image.height !== imageSize) {
-    throw new RangeError(
-      `the model expects ${imageSize}x${imageSize} images, got ${image.width}x${image.height}`,
-    );
-  }
-  const patches = patchify(normalize(image.data, imageSize, mean, std), imageSize, patchSize); // [N, P*P*3]
-  const masking = buildMasking(request.mask, gridSize(config));
-  const visible = gatherRows(patches, dim, masking.idsKeep); // [K, P*P*3]
-  const output = await runner.run({
-    visiblePatches: visible,
-    idsKeep: masking.idsKeep,
-    idsRestore: masking.idsRestore,
-    attentions: wantIntermediates,
-    predPerLayer: wantIntermediates,
-  });
-  const toPixels = (prediction: Float32Array) =>
-    predictionToPixels(
-      predictionForDisplay(prediction, patches, masking.mask, config, normPixStatistics),
-      config,
-    ); // [S, S, 3]
-  const predicted = toPixels(output.pred);
-  const views = composeViewsFromPixels(image, predicted, masking.mask, patchSize);
-  const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
-  return {
-    views,
-    mask: masking.mask,
-    visiblePatches: masking.idsKeep.length,
-    numPatches,
-    maskedPsnr: metrics.psnr,
-    encoderMs: output.encoderMs,
-    decoderMs: output.decoderMs,
-    totalMs: performance.now() - start,
-    ...(wantIntermediates && {
-      intermediates: intermediatesOf(output, masking, metrics.perPatchMse, toPixels, config),
-    }),
-  };
-}
-
-function intermediatesOf(
-  output: MaeRunResult,
-  masking: MaskPlan,
-  perPatchMse: Float64Array,
-  toPixels: (prediction: Float32Array) => Float32Array,
-  config: ModelConfig,
-): Intermediates {
-  if (!output.attentions || !output.predPerLayer) throw new Error('the model gave no intermediate outputs');
-  const [, layers = 0, numPatches = 0, dim = 0] = output.predPerLayer.dims; // [1, Ld, N, P*P*3]
-  const decoderLayerViews = Array.from({ length: layers }, (_, layer) => {
-    const start = layer * numPatches * dim;
-    const prediction = output.predPerLayer!.data.subarray(start, start + numPatches * dim); // [N, P*P*3]
-    return reconstructionView(toPixels(prediction), config.imageSize);
-  });
-  return {
-    noise: masking.noise,
-    idsShuffle: masking.idsShuffle,
-    idsKeep: masking.idsKeep,
-    idsRestore: masking.idsRestore,
-    // Copied out of ORT's buffer, which may be larger than the tensor or not transferable.
-    attentions: output.attentions.data.slice(),
-    attentionDims: output.attentions.dims,
-    latentDims: output.latentDims,
-    decoderLayerViews,
-    perPatchMse,
-  };
-}
-
 /** Returns a function that answers one request; callers must not overlap calls. */
 export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest) => Promise<WorkerReply> {
   let model: LoadedModel | null = null;
+  /** The image of the latest request, normalised and patchified once for every mask that follows. */
+  let image: { version: number; prepared: PreparedImage } | null = null;
+
+  function preparedFor(request: ReconstructRequest, config: ModelConfig): PreparedImage {
+    if (request.image)
+      image = { version: request.imageVersion, prepared: preparePixels(request.image, config) };
+    if (image?.version !== request.imageVersion) {
+      throw new Error(`the worker does not hold image ${request.imageVersion}; send its pixels`);
+    }
+    return image.prepared;
+  }
 
   async function load(request: LoadRequest): Promise<BackendInfo> {
     // The previous model's sessions go first: two models need not fit in memory at once.
     const previous = model;
     model = null;
+    image = null;
     await previous?.runner.dispose();
     const { config } = request;
     const create = (on: Backend) =>
@@ -162,14 +90,15 @@ export function createRequestHandler(deps: HandlerDeps): (request: WorkerRequest
           return { status: 'loaded', id: request.id, backend: await load(request) };
         case 'reconstruct': {
           if (!model) throw new Error('No model is loaded yet.');
-          const result = await reconstruct(model.runner, model.config, request);
+          const { runner, config } = model;
+          const result = await reconstruct(runner, config, preparedFor(request, config), request);
           return { status: 'reconstructed', id: request.id, result };
         }
         default:
           return assertNever(request);
       }
     } catch (error) {
-      return { status: 'error', id: request.id, message: messageOf(error) };
+      return { status: 'error', id: request.id, message: errorText(error) };
     }
   };
 }

@@ -4,7 +4,7 @@
  * InferenceSession / Tensor API, described structurally below so this file imports neither and
  * uses no DOM API.
  */
-import { patchDim, type ModelConfig } from '../mae/config';
+import { type ModelConfig, patchDim } from '../mae/config';
 
 /** The part of an ORT tensor the runner reads. */
 export interface OrtTensorLike {
@@ -75,10 +75,8 @@ export interface MaeRunResult {
 
 /**
  * onnxruntime's intra-op threads spin after each op, waiting for more work. On a machine with few
- * cores that takes the cores the other threads, our own pre/post-processing and everything else
- * need: onnxruntime-node, mae-small end to end on 2 threads on the shared 2-core machine of
- * docs/PERFORMANCE.md measured 28-34 ms without spinning vs 48-121 ms with (three interleaved
- * pairs), the graphs alone 12-16 ms vs 21-42 ms. A caller's own `extra` entries win. Both
+ * cores that takes the cores our own pre/post-processing and everything else need (measured in
+ * docs/PERFORMANCE.md, Notes: thread spinning). A caller's own `extra` entries win. Both
  * onnxruntime-web and -node take config entries as `extra` (the options type is theirs).
  */
 function withoutSpinning<SessionOptions>(options: SessionOptions | undefined): SessionOptions {

@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
+
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { fakeMaeGraphs } from '../../tests/helpers/onnxBytes';
 import { parseModelConfig } from '../mae/config';
 import {
+  clearModelCache,
   fetchModelBytes,
   fetchModelConfig,
+  MODEL_CACHE_NAME,
   ModelFileError,
+  modelFilesCached,
   parseConfigText,
   readLocalModel,
   readWithProgress,
@@ -231,26 +236,26 @@ describe('fetchModelBytes', () => {
   });
 });
 
-describe('the Cache API copy', () => {
-  /** A Cache API over a Map, installed as globalThis.caches for one test. */
-  function fakeCaches() {
-    const entries = new Map<string, Uint8Array<ArrayBuffer>>();
-    const cache = {
-      async match(key: string) {
-        const bytes = entries.get(key);
-        return bytes ? new Response(bytes.slice()) : undefined;
-      },
-      async put(key: string, response: Response) {
-        entries.set(key, new Uint8Array(await response.arrayBuffer()));
-      },
-      async delete(key: string) {
-        return entries.delete(key);
-      },
-    };
-    vi.stubGlobal('caches', { open: async () => cache });
-    return entries;
-  }
+/** A Cache API over a Map (the model cache), installed as globalThis.caches for one test. */
+function fakeCaches() {
+  const entries = new Map<string, Uint8Array<ArrayBuffer>>();
+  const cache = {
+    match: async (key: string) => (entries.has(key) ? new Response(entries.get(key)!.slice()) : undefined),
+    put: async (key: string, response: Response) =>
+      void entries.set(key, new Uint8Array(await response.arrayBuffer())),
+    delete: async (key: string) => entries.delete(key),
+  };
+  vi.stubGlobal('caches', {
+    open: async (name: string) => {
+      expect(name).toBe(MODEL_CACHE_NAME);
+      return cache;
+    },
+    delete: async (name: string) => (expect(name).toBe(MODEL_CACHE_NAME), entries.clear(), true),
+  });
+  return entries;
+}
 
+describe('the Cache API copy', () => {
   it('keeps verified files, and drops and fetches again an entry that no longer matches its SHA-256', async () => {
     const entries = fakeCaches();
     try {
@@ -277,6 +282,77 @@ describe('the Cache API copy', () => {
           .map(([url]) => String(url)),
       ).toEqual([urls.encoder]);
       expect(entries.get(key)).toEqual(encoderBytes);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe('bundled models, kept by the service worker', () => {
+  const urls = { encoder: 'http://host/m/encoder.onnx', decoder: 'http://host/m/decoder.onnx' };
+  const config = parseModelConfig(goodConfig);
+  const encoderKey = `${urls.encoder}#sha256=${sha(encoderBytes)}`;
+
+  it('are not stored in the model cache, and a copy an earlier version left there is dropped', async () => {
+    const entries = fakeCaches();
+    try {
+      entries.set(encoderKey, encoderBytes.slice());
+      const fetchImpl = fakeFetch({ [urls.encoder]: encoderBytes, [urls.decoder]: decoderBytes });
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl, 'service-worker');
+      expect(fetchImpl).toHaveBeenCalledTimes(2);
+      expect(entries.size).toBe(0);
+      expect(await modelFilesCached('http://host/m/config.json', config)).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('a copy that fails its SHA-256 is asked for again with cache: reload, which the worker takes from the server', async () => {
+    fakeCaches();
+    try {
+      const damaged = new Uint8Array(encoderBytes.length);
+      let served = 0;
+      const fetchImpl = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (String(input) === urls.decoder) return new Response(decoderBytes.slice());
+        served += 1;
+        return new Response(init?.cache === 'reload' ? encoderBytes.slice() : damaged);
+      }) as unknown as typeof fetch;
+      const bytes = await fetchModelBytes(
+        'http://host/m/config.json',
+        config,
+        () => {},
+        fetchImpl,
+        'service-worker',
+      );
+      expect(new Uint8Array(bytes.encoder)).toEqual(encoderBytes);
+      expect(served).toBe(2);
+
+      // The server's copy is wrong too: the mismatch is reported, not retried again.
+      const wrong = vi.fn(
+        async (input: RequestInfo | URL) =>
+          new Response(String(input) === urls.decoder ? decoderBytes.slice() : damaged),
+      ) as unknown as typeof fetch;
+      await expect(
+        fetchModelBytes('http://host/m/config.json', config, () => {}, wrong, 'service-worker'),
+      ).rejects.toThrow(/SHA-256 mismatch/);
+      expect(wrong).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('models from elsewhere: cached once fetched, and gone after clearModelCache', async () => {
+    const entries = fakeCaches();
+    try {
+      const fetchImpl = fakeFetch({ [urls.encoder]: encoderBytes, [urls.decoder]: decoderBytes });
+      expect(await modelFilesCached('http://host/m/config.json', config)).toBe(false);
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      expect(await modelFilesCached('http://host/m/config.json', config)).toBe(true);
+      entries.delete(encoderKey);
+      expect(await modelFilesCached('http://host/m/config.json', config)).toBe(false);
+      await fetchModelBytes('http://host/m/config.json', config, () => {}, fetchImpl);
+      await clearModelCache();
+      expect(await modelFilesCached('http://host/m/config.json', config)).toBe(false);
     } finally {
       vi.unstubAllGlobals();
     }

@@ -3,7 +3,7 @@
  * with byte progress, kept in the Cache API between visits and checked against the SHA-256 that
  * config.json records.
  */
-import { ModelConfigError, parseModelConfig, type ModelConfig, type ModelFile } from '../mae/config';
+import { type ModelConfig, ModelConfigError, type ModelFile, parseModelConfig } from '../mae/config';
 import type { MaeModelBytes } from './maeRunner';
 import { readModelBytes } from './modelBytes';
 
@@ -17,6 +17,11 @@ export interface ByteProgress {
 
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
+}
+
+/** The bytes arrived but are not the ones config.json describes (size or SHA-256). */
+export class ModelFileMismatchError extends ModelFileError {
+  override name = 'ModelFileMismatchError';
 }
 
 /** Validates config.json text; errors name the file and the offending field. */
@@ -53,10 +58,10 @@ function isCrossOrigin(url: string): boolean {
  * fetch, with errors that say what to fix: fetch rejects with a bare TypeError when CORS blocks
  * a response, and a 404 should name the file that is missing.
  */
-async function fetchOk(url: string, fetchImpl: typeof fetch): Promise<Response> {
+async function fetchOk(url: string, fetchImpl: typeof fetch, init?: RequestInit): Promise<Response> {
   let response: Response;
   try {
-    response = await fetchImpl(url);
+    response = await fetchImpl(url, init);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     if (!isCrossOrigin(url))
@@ -92,7 +97,7 @@ export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
 /** Throws when the bytes do not match the size or SHA-256 that config.json gives for them. */
 export async function verifyModelFile(bytes: ArrayBuffer, file: ModelFile, source: string): Promise<void> {
   if (file.bytes !== undefined && bytes.byteLength !== file.bytes) {
-    throw new ModelFileError(
+    throw new ModelFileMismatchError(
       `${source}: config.json says ${file.bytes} bytes, got ${bytes.byteLength}. ` +
         (bytes.byteLength < file.bytes
           ? 'The file is incomplete (cut off while downloading or copying?), or it and config.json come from different exports.'
@@ -102,7 +107,7 @@ export async function verifyModelFile(bytes: ArrayBuffer, file: ModelFile, sourc
   if (file.sha256 === undefined) return;
   const actual = await sha256Hex(bytes);
   if (actual !== file.sha256) {
-    throw new ModelFileError(
+    throw new ModelFileMismatchError(
       `${source}: SHA-256 mismatch: config.json says ${file.sha256}, the file has ${actual}. ` +
         'The file and config.json come from different exports.',
     );
@@ -159,14 +164,72 @@ function cacheKey(url: string, file: ModelFile): string {
   return file.sha256 ? `${url}#sha256=${file.sha256}` : url;
 }
 
+/**
+ * Where a model's files are kept between visits: `model-cache` for models from elsewhere (this
+ * module's Cache API entries); `service-worker` for the build's bundled models, which the site's
+ * service worker precaches with the app (public/coi-sw.js), so they are not stored twice.
+ */
+export type ModelFileStore = 'model-cache' | 'service-worker';
+
+/** Deletes every model kept in the model cache; the service worker's copy of the app stays. */
+export async function clearModelCache(): Promise<void> {
+  if (typeof caches !== 'undefined') await caches.delete(MODEL_CACHE_NAME);
+}
+
+/** True when every file of the model is in the model cache (under its expected SHA-256). */
+export async function modelFilesCached(configUrl: string, config: ModelConfig): Promise<boolean> {
+  const cache = await openCache();
+  if (!cache) return false;
+  const base = new URL(configUrl, globalThis.location?.href);
+  const files = Object.values(config.files).filter((file) => file !== undefined);
+  const found = await Promise.all(
+    files.map(
+      async (file) => (await cache.match(cacheKey(new URL(file.path, base).href, file))) !== undefined,
+    ),
+  );
+  return found.every(Boolean);
+}
+
+async function fetchChecked(
+  url: string,
+  file: ModelFile,
+  fetchImpl: typeof fetch,
+  onChunk: (loadedSoFar: number, total: number | null) => void,
+  init?: RequestInit,
+): Promise<ArrayBuffer> {
+  const response = await fetchOk(url, fetchImpl, init);
+  if (response.headers.get('Content-Type')?.startsWith('text/html')) {
+    // Single-page hosts answer a missing file with their index.html and status 200.
+    throw new ModelFileError(
+      `${url}: the server sent an HTML page instead of this file, so it is probably missing there.`,
+    );
+  }
+  const bytes = await readWithProgress(response, file.bytes ?? null, onChunk);
+  await verifyModelFile(bytes, file, url);
+  return bytes;
+}
+
 async function fetchOneFile(
   url: string,
   file: ModelFile,
   cache: Cache | null,
+  store: ModelFileStore,
   fetchImpl: typeof fetch,
   onChunk: (loadedSoFar: number, total: number | null) => void,
 ): Promise<ArrayBuffer> {
   const key = cacheKey(url, file);
+  if (store === 'service-worker') {
+    // Left here by versions that kept bundled models in the model cache too.
+    await cache?.delete(key);
+    try {
+      return await fetchChecked(url, file, fetchImpl, onChunk);
+    } catch (error) {
+      if (!(error instanceof ModelFileMismatchError)) throw error;
+      // A damaged copy in the worker's cache (or the HTTP cache): `reload` asks the server, and
+      // the worker keeps the server's copy.
+      return fetchChecked(url, file, fetchImpl, onChunk, { cache: 'reload' });
+    }
+  }
   const cached = await cache?.match(key);
   if (cached) {
     const bytes = await readWithProgress(cached, file.bytes ?? null, onChunk);
@@ -178,15 +241,7 @@ async function fetchOneFile(
       await cache?.delete(key);
     }
   }
-  const response = await fetchOk(url, fetchImpl);
-  if (response.headers.get('Content-Type')?.startsWith('text/html')) {
-    // Single-page hosts answer a missing file with their index.html and status 200.
-    throw new ModelFileError(
-      `${url}: the server sent an HTML page instead of this file, so it is probably missing there.`,
-    );
-  }
-  const bytes = await readWithProgress(response, file.bytes ?? null, onChunk);
-  await verifyModelFile(bytes, file, url);
+  const bytes = await fetchChecked(url, file, fetchImpl, onChunk);
   if (cache && file.sha256) {
     await cache
       .put(key, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }))
@@ -201,6 +256,7 @@ export async function fetchModelBytes(
   config: ModelConfig,
   onProgress: (progress: ByteProgress) => void,
   fetchImpl: typeof fetch = fetch,
+  store: ModelFileStore = 'model-cache',
 ): Promise<MaeModelBytes> {
   const cache = await openCache();
   const base = new URL(configUrl, globalThis.location?.href);
@@ -220,6 +276,7 @@ export async function fetchModelBytes(
       new URL(file.path, base).href,
       file,
       cache,
+      store,
       fetchImpl,
       (soFar, total) => {
         loaded.set(file, soFar);

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { buildModelIndex, scanModels } from '../build/modelIndex';
 import { parseModelIndex } from './modelIndex';

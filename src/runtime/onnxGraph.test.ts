@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { fakeMaeGraphs, fakeOnnx } from '../../tests/helpers/onnxBytes';
 import { parseModelConfig } from '../mae/config';
 import { checkGraph, OnnxGraphError, readOnnxGraph } from './onnxGraph';

@@ -5,7 +5,7 @@
  * memory together), so a broken file must be refused here, while the previous model still runs.
  * Pure: no DOM, no onnxruntime.
  */
-import { patchDim, type ModelConfig, type ModelFile } from '../mae/config';
+import { type ModelConfig, type ModelFile, patchDim } from '../mae/config';
 
 export class OnnxGraphError extends Error {
   override name = 'OnnxGraphError';

@@ -7,8 +7,11 @@ import type { ModelConfig } from '../mae/config';
 import type { RgbImage } from '../mae/image';
 import type { MaskSpec } from '../mae/maskModes';
 import type { NormPixStatistics } from '../mae/normPix';
-import type { Views } from '../mae/views';
 import type { MaeModelBytes } from './maeRunner';
+import type { Reconstruction } from './reconstruct';
+
+export type { MaeModelBytes } from './maeRunner';
+export type { Intermediates, Reconstruction } from './reconstruct';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -24,12 +27,14 @@ export interface LoadRequest {
   executionProvider: ExecutionProviderPreference;
 }
 
-/** Masks `image` as `mask` says, reconstructs it, composes the views. */
+/** Masks image `imageVersion` as `mask` says, reconstructs it, composes the views. */
 export interface ReconstructRequest {
   type: 'reconstruct';
   id: number;
-  /** Already resized and cropped to the model's image size. */
-  image: RgbImage;
+  /** Which picture: the worker keeps the latest one prepared, so a mask change sends no pixels. */
+  imageVersion: number;
+  /** The pixels, resized and cropped to the model's size; null when the worker holds this version. */
+  image: RgbImage | null;
   mask: MaskSpec;
   /** Also return every intermediate output the pipeline stepper shows (costs the full graphs). */
   intermediates: boolean;
@@ -44,44 +49,6 @@ export interface BackendInfo {
   /** WASM threads ORT was given (on WebGPU they only run the nodes the GPU does not take). */
   threads: number;
   crossOriginIsolated: boolean;
-}
-
-/** One run's tensors as the pipeline stepper shows them. */
-export interface Intermediates {
-  /** `[N]` the noise random masking sorted; null for the modes that choose patches directly. */
-  noise: Float32Array | null;
-  /** `[N]` patch indices, kept ones first. */
-  idsShuffle: Int32Array;
-  /** `[K]` the encoder's rows. */
-  idsKeep: Int32Array;
-  /** `[N]` argsort(idsShuffle). */
-  idsRestore: Int32Array;
-  /** `[1, L, H, K+1, K+1]` softmax attention of every encoder block. */
-  attentions: Float32Array;
-  attentionDims: number[];
-  /** `[1, K+1, D]` the encoder's output. */
-  latentDims: number[];
-  /** Ld pictures `[S, S, 4]`: the reconstruction read out after each decoder block. */
-  decoderLayerViews: Uint8ClampedArray[];
-  /** `[N]` mean squared error of every patch in 8-bit pixel space. */
-  perPatchMse: Float64Array;
-}
-
-export interface Reconstruction {
-  views: Views;
-  /** [N] 1 = removed. */
-  mask: Uint8Array;
-  /** K: patches the encoder saw. */
-  visiblePatches: number;
-  numPatches: number;
-  /** Over the removed patches, 8-bit pixel space; NaN when nothing is removed. */
-  maskedPsnr: number;
-  encoderMs: number;
-  decoderMs: number;
-  /** Whole request inside the worker: preprocessing, both sessions, views and metrics. */
-  totalMs: number;
-  /** Only when the request asked for them. */
-  intermediates?: Intermediates;
 }
 
 export interface LoadedReply {

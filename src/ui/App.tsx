@@ -1,3 +1,4 @@
+import { CameraBar } from './components/CameraControls';
 import { Credits } from './components/Credits';
 import { DownloadFigure } from './components/DownloadFigure';
 import { ErrorAlert } from './components/ErrorAlert';
@@ -6,6 +7,7 @@ import { ImagePicker } from './components/ImagePicker';
 import { MaskModePicker, MaskRatioSlider, SeedControl } from './components/MaskControls';
 import { ModelPicker } from './components/ModelPicker';
 import { NormPixNotice } from './components/NormPixNotice';
+import { OfflineStatus, UpdateBanner } from './components/OfflineStatus';
 import { PipelineStepper } from './components/PipelineStepper';
 import { Stats, ViewsPanel } from './components/ViewsPanel';
 
@@ -44,11 +46,13 @@ export function App() {
         </p>
       </header>
 
+      <UpdateBanner />
       <ErrorAlert />
 
       <main className="workspace">
         <section className="stage" aria-label="Reconstruction">
           <NormPixNotice />
+          <CameraBar />
           <ViewsPanel />
           <div className="controls-bar">
             <MaskRatioSlider />
@@ -71,6 +75,7 @@ export function App() {
           <section className="panel" aria-labelledby="model-title">
             <h2 id="model-title">Model</h2>
             <ModelPicker />
+            <OfflineStatus />
           </section>
         </div>
       </main>

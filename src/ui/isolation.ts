@@ -3,6 +3,7 @@
  * A service worker only controls pages loaded after it, hence one reload. If it still does not
  * isolate the page (or service workers are unavailable), the app runs on one thread and says so.
  */
+import { SERVICE_WORKER_URL } from './siteWorker';
 
 /** Set before the reload, so a browser that ignores the worker's headers cannot loop. */
 const RELOADED_KEY = 'mae-lens:coi-reloaded';
@@ -16,7 +17,7 @@ export async function isolateWithServiceWorker(): Promise<boolean> {
   }
   if (navigator.serviceWorker.controller || sessionStorage.getItem(RELOADED_KEY) !== null) return false;
   try {
-    await navigator.serviceWorker.register(`${import.meta.env.BASE_URL}coi-sw.js`);
+    await navigator.serviceWorker.register(SERVICE_WORKER_URL);
     // A blocked worker never becomes ready: waiting for it would keep the app from starting.
     const timeout = new Promise<'timeout'>((resolve) =>
       setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS),

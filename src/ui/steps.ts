@@ -2,7 +2,7 @@
  * The pipeline stepper's ten steps, in the order the data flows (the paper's figure 1), each with
  * one sentence and the shape of the tensor it shows, written from the model's config.
  */
-import { gridSize, patchDim, type ModelConfig } from '../mae/config';
+import { gridSize, type ModelConfig, patchDim } from '../mae/config';
 import type { MaskMode } from '../mae/maskModes';
 
 export const STEP_IDS = [

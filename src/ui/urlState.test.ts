@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { formatUrlState, parseUrlState } from './urlState';
 
 describe('URL state', () => {

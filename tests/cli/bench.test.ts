@@ -4,15 +4,17 @@
  * Uses models/mae-small, or the fixture model from `npm run fixtures` when that is absent.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BenchResult, RuntimeRun } from '../../src/bench/report';
 import { CHROMIUM } from '../../src/cli/chromium';
-import type { BenchResult, RuntimeRun } from '../../src/cli/bench/report';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -51,6 +53,12 @@ describe('npm run bench -- --quick', () => {
     expect(result.mode).toBe('quick');
     expect(result.machine.cpu).not.toBe('');
     expect(result.machine.cores).toBe(availableParallelism());
+    // The flags that pick onnxruntime's int8 kernel, each one /proc/cpuinfo really lists.
+    const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+    for (const feature of result.machine.cpu_features) {
+      expect(['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni']).toContain(feature);
+      expect(cpuinfo).toMatch(new RegExp(`^flags\\s*:.* ${feature}( |$)`, 'm'));
+    }
     expect(result.machine.onnxruntime_node).toMatch(/^\d+\.\d+/);
     expect(result.settings.iterations).toBeGreaterThan(0);
     expect(result.duration_s).toBeGreaterThan(0);

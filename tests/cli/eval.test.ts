@@ -8,14 +8,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { parseDiffusionBaseline, UsageError } from '../../src/cli/args';
 import {
   CONVERGED_DIFFUSION_ROUNDS,
   diffusionBaselines,
   evaluate,
-  summarize,
   type ImageScore,
+  summarize,
 } from '../../src/cli/eval';
 import { writePng } from '../../src/cli/images';
 

@@ -10,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { UsageError } from '../../src/cli/args';
 import { readImage, writePng } from '../../src/cli/images';
-import { reconstructImages, runReconstruct, type ReconstructOptions } from '../../src/cli/reconstruct';
+import { reconstructImages, type ReconstructOptions, runReconstruct } from '../../src/cli/reconstruct';
 import { randomMasking } from '../../src/mae/masking';
 import { maskedMetrics } from '../../src/mae/metrics';
-import { parseNpy, writeNpy, type NpyArray } from '../../src/mae/npy';
+import { type NpyArray, parseNpy, writeNpy } from '../../src/mae/npy';
 import { predictionToPixels } from '../../src/mae/views';
 import { asFloat32, asIndices, asUint8, loadReference, referenceDir } from '../helpers/fixture';
 

@@ -4,13 +4,15 @@
  * models/ (the bundled mae-small).
  */
 import { readFileSync } from 'node:fs';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { resizeShorterSideAndCenterCrop } from '../../src/mae/image';
 import { lenKeep } from '../../src/mae/masking';
 import { patchIndexOfPixels } from '../../src/mae/views';
-import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { type ModelIndexEntry, parseModelIndex } from '../../src/runtime/modelIndex';
 import {
   buildDist,
   canvasPixels,

@@ -2,10 +2,12 @@
  * What the e2e files share: building dist/, a free loopback port, Debian's Chromium through
  * playwright-core, and waiting for the views to show a finished reconstruction.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/cli/chromium';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,5 +110,13 @@ export async function canvasPixels(page: Page, name: string): Promise<Uint8Array
 export async function visibleTokens(page: Page): Promise<number> {
   const match = (await page.locator('[aria-label="Run statistics"]').innerText()).match(/K = (\d+)/);
   if (!match) throw new Error('no K in the statistics');
+  return Number(match[1]);
+}
+
+/** The WASM thread count the run statistics show. */
+export async function wasmThreads(page: Page): Promise<number> {
+  const text = await page.locator('[aria-label="Run statistics"]').innerText();
+  const match = text.match(/WASM · (\d+) threads?/);
+  if (!match) throw new Error(`no WASM thread count in: ${text}`);
   return Number(match[1]);
 }

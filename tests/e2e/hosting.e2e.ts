@@ -4,93 +4,18 @@
  * serves the model with and without CORS.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist, freePort, launchChromium, root, viewsReady } from './harness';
+
+import { buildDist, launchChromium, root, viewsReady, wasmThreads } from './harness';
+import { listen, parseHeadersFile } from './staticHost';
 
 const dist = join(root, 'dist');
 const SUB_PATH = '/mae-lens/';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-};
-
-interface HeaderRule {
-  pattern: RegExp;
-  headers: [string, string][];
-}
-
-/** The _headers format as Netlify and Cloudflare Pages read it: a path pattern, then indented headers. */
-function parseHeadersFile(text: string): HeaderRule[] {
-  const rules: HeaderRule[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (!/^\s/.test(line)) {
-      const escaped = line.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-      rules.push({ pattern: new RegExp(`^${escaped.replaceAll('*', '.*')}$`), headers: [] });
-      continue;
-    }
-    const colon = line.indexOf(':');
-    rules.at(-1)?.headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
-  }
-  return rules;
-}
-
-interface Site {
-  /** URL prefix → folder served under it. */
-  mounts: Record<string, string>;
-  /** Headers for every response whose path (relative to its mount, with a leading /) matches. */
-  rules?: HeaderRule[];
-  /** Extra headers per mount prefix. */
-  mountHeaders?: Record<string, Record<string, string>>;
-}
-
-function serve(site: Site) {
-  return async (request: IncomingMessage, response: ServerResponse) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const prefix = Object.keys(site.mounts).find((mount) => path.startsWith(mount));
-    if (prefix === undefined) return void response.writeHead(404).end();
-    // CORS headers go on errors too: otherwise a cross-origin 404 reads as a CORS failure.
-    for (const [name, value] of Object.entries(site.mountHeaders?.[prefix] ?? {})) {
-      response.setHeader(name, value);
-    }
-    const folder = site.mounts[prefix]!;
-    const relative = `/${path.slice(prefix.length)}`;
-    let file = normalize(join(folder, relative));
-    if (!file.startsWith(folder + sep) && file !== folder) return void response.writeHead(403).end();
-    if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
-    const body = await readFile(file).catch(() => null);
-    if (!body) return void response.writeHead(404).end();
-    response.setHeader('Content-Type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
-    for (const rule of site.rules ?? []) {
-      if (rule.pattern.test(relative))
-        for (const [name, value] of rule.headers) response.setHeader(name, value);
-    }
-    response.end(body);
-  };
-}
-
-async function listen(site: Site): Promise<{ server: Server; origin: string }> {
-  const port = await freePort();
-  const server = createServer((request, response) => {
-    serve(site)(request, response).catch(() => response.writeHead(500).end());
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
 
 let servers: Server[] = [];
 let browser: Browser;
@@ -151,16 +76,6 @@ async function open(
   return { context, page, errors, requests };
 }
 
-async function backendText(page: Page): Promise<string> {
-  return page.locator('[aria-label="Run statistics"]').innerText();
-}
-
-function threadsOf(text: string): number {
-  const match = text.match(/WASM · (\d+) threads?/);
-  if (!match) throw new Error(`no WASM thread count in: ${text}`);
-  return Number(match[1]);
-}
-
 async function alertText(page: Page): Promise<string> {
   return (await page.locator('[role="alert"]').textContent()) ?? '';
 }
@@ -170,7 +85,7 @@ describe('the built page on a static host', () => {
     const { context, page, errors, requests } = await open(`${withHeaders}${SUB_PATH}`);
     await viewsReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(threadsOf(await backendText(page))).toBeGreaterThan(1);
+    expect(await wasmThreads(page)).toBeGreaterThan(1);
     expect(await page.getByText('Not cross-origin isolated').count()).toBe(0);
     // No CSP violation (they are console errors) and nothing fetched outside the sub-path.
     expect(errors).toEqual([]);
@@ -188,7 +103,7 @@ describe('the built page on a static host', () => {
     await viewsReady(page);
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(threadsOf(await backendText(page))).toBeGreaterThan(1);
+    expect(await wasmThreads(page)).toBeGreaterThan(1);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -197,7 +112,7 @@ describe('the built page on a static host', () => {
     const { context, page } = await open(`${withoutHeaders}${SUB_PATH}`, { serviceWorkers: 'block' });
     await viewsReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-    expect(threadsOf(await backendText(page))).toBe(1);
+    expect(await wasmThreads(page)).toBe(1);
     await page.getByText('Not cross-origin isolated: 1 thread').waitFor();
     await context.close();
   });

@@ -4,12 +4,14 @@
  * query, paints patches and checks K, and that nothing logs an error.
  */
 import { readFileSync } from 'node:fs';
+
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { lenKeep } from '../../src/mae/masking';
 import { gridCellSize } from '../../src/mae/maskModes';
-import { parseModelIndex, type ModelIndexEntry } from '../../src/runtime/modelIndex';
+import { type ModelIndexEntry, parseModelIndex } from '../../src/runtime/modelIndex';
 import { STEP_IDS, STEP_TITLES } from '../../src/ui/steps';
 import {
   buildDist,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseNpy, type NpyArray } from '../../src/mae/npy';
+
+import { type NpyArray, parseNpy } from '../../src/mae/npy';
 
 export const referenceDir = fileURLToPath(new URL('../fixtures/mae-tiny-reference/', import.meta.url));
 

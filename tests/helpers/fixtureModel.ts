@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseModelConfig, type ModelConfig } from '../../src/mae/config';
+
+import { type ModelConfig, parseModelConfig } from '../../src/mae/config';
 import { parseNpy } from '../../src/mae/npy';
-import { createRequestHandler, type Backend } from '../../src/runtime/inferenceHandler';
+import { type Backend, createRequestHandler } from '../../src/runtime/inferenceHandler';
 import { readModelBytes } from '../../src/runtime/modelBytes';
 import type { WorkerReply, WorkerRequest } from '../../src/runtime/protocol';
 

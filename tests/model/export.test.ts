@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+
 import { asFloat32, loadReference } from '../helpers/fixture';
 
 const onnxDir = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url));

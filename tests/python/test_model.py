@@ -1,6 +1,8 @@
-"""PyTorch model and loaders against the upstream fixture (run: /usr/bin/python3 -m unittest discover tests/python)."""
+"""PyTorch model and loaders against the upstream fixture.
 
-import sys
+Run from the repository root: /usr/bin/python3 -m unittest discover -s tests/python -t .
+"""
+
 import tempfile
 import unittest
 from pathlib import Path
@@ -8,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from scripts.mae.loaders import CheckpointError, hf_to_meta, load_checkpoint, read_safetensors
+from scripts.mae.model import MaeConfig, MaskedAutoencoder, sincos_pos_embed
+from scripts.mae.onnx_weights import load_model
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-from mae.loaders import CheckpointError, hf_to_meta, load_checkpoint, read_safetensors  # noqa: E402
-from mae.model import MaeConfig, MaskedAutoencoder, sincos_pos_embed  # noqa: E402
-from mae.onnx_weights import load_model  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "mae-tiny-reference"
 EXPORTED = REPO / "tests" / "fixtures" / "onnx" / "official"  # built by `npm run fixtures`
@@ -94,12 +96,17 @@ class ReferenceTest(unittest.TestCase):
             torch.save({"model": extra, "config": {"num_heads": 3, "decoder_num_heads": 4}}, path)
             with self.assertRaisesRegex(CheckpointError, r"unknown key 'blocks\.0\.attn\.rel_pos'"):
                 load_checkpoint(str(path))
-        with self.assertRaisesRegex(CheckpointError, r"unknown Hugging Face key 'vit\.pooler\.dense\.weight'"):
+        with self.assertRaisesRegex(
+            CheckpointError, r"unknown Hugging Face key 'vit\.pooler\.dense\.weight'"
+        ):
             hf_to_meta({"vit.pooler.dense.weight": torch.zeros(1)})
 
     def test_heads_cannot_be_guessed_for_unknown_width(self):
-        model = MaskedAutoencoder(MaeConfig(embed_dim=96, depth=1, num_heads=2, decoder_embed_dim=64,
-                                            decoder_depth=1, decoder_num_heads=2))
+        model = MaskedAutoencoder(
+            MaeConfig(
+                embed_dim=96, depth=1, num_heads=2, decoder_embed_dim=64, decoder_depth=1, decoder_num_heads=2
+            )
+        )
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "odd.pth"
             torch.save({"model": model.state_dict()}, path)
@@ -121,7 +128,9 @@ class ReferenceTest(unittest.TestCase):
 
     def test_window_training_step_uses_window_positions(self):
         torch.manual_seed(0)
-        cfg = MaeConfig(embed_dim=64, depth=1, num_heads=2, decoder_embed_dim=32, decoder_depth=1, decoder_num_heads=2)
+        cfg = MaeConfig(
+            embed_dim=64, depth=1, num_heads=2, decoder_embed_dim=32, decoder_depth=1, decoder_num_heads=2
+        )
         model = MaskedAutoencoder(cfg)
         positions = torch.tensor([r * 14 + c for r in range(3, 10) for c in range(5, 12)])
         loss = model.loss(torch.randn(2, 3, 112, 112), 0.75, positions)

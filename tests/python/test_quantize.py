@@ -5,7 +5,6 @@ TypeScript (tests/model/quantized.test.ts): Debian has no onnxruntime for Python
 """
 
 import json
-import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -14,12 +13,37 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from scripts.quantize_onnx import (
+    PAIR_SUM_LIMIT,
+    QuantizeError,
+    dequantize_int4_blocks,
+    int8_pairs_fit_int16,
+    quantize_folder,
+    quantize_int4_blocks,
+    quantize_int8_columns,
+)
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-from quantize_onnx import (QuantizeError, dequantize_int4_blocks, quantize_folder,  # noqa: E402
-                           quantize_int4_blocks, quantize_int8_columns)
 
 EXPORTED = REPO / "tests" / "fixtures" / "onnx" / "official"  # built by `npm run fixtures`
+BUNDLED_INT8 = REPO / "tests" / "fixtures" / "onnx" / "mae-small-int8"  # likewise
+
+
+def int8_weights(folder: Path):
+    """Name -> int8 [K, N] weight of every DynamicQuantizeMatMul in a quantised folder's graphs."""
+    found = {}
+    for key in ("encoder", "decoder"):
+        graph = onnx.load(str(folder / f"{key}.onnx")).graph
+        inits = {init.name: init for init in graph.initializer}
+        for node in graph.node:
+            if node.op_type == "DynamicQuantizeMatMul":
+                found[f"{key}:{node.input[1]}"] = numpy_helper.to_array(inits[node.input[1]])
+    return found
+
+
+def saturating(weights: dict) -> list:
+    """The weights that could overflow int16 in onnxruntime's AVX2 kernel, whatever this CPU is."""
+    return [name for name, q in weights.items() if q.dtype != np.int8 or not int8_pairs_fit_int16(q)]
 
 
 class PackingTest(unittest.TestCase):
@@ -32,6 +56,29 @@ class PackingTest(unittest.TestCase):
         error = np.abs(q * scale - weight)
         self.assertTrue(np.all(error <= scale / 2 + 1e-7))
         self.assertTrue(np.all(q[:, 3] == 0))
+        self.assertTrue(int8_pairs_fit_int16(q))
+
+    def test_pair_check_is_the_int16_bound(self):
+        # 255 * 128 = 32640 fits int16, 255 * 129 = 32895 does not; mixed signs never overflow.
+        fits = lambda *column: int8_pairs_fit_int16(np.array(column, np.int8)[:, None])  # noqa: E731
+        self.assertEqual(PAIR_SUM_LIMIT, 128)
+        self.assertTrue(fits(64, 64) and fits(-64, -64) and fits(127, 1) and fits(127, -127, 127))
+        self.assertFalse(fits(65, 64) or fits(-64, -65) or fits(127, 127))
+        # Any neighbours, not only rows 2i and 2i + 1, and the last row of an odd K.
+        self.assertFalse(fits(0, 100, 100))
+        self.assertFalse(fits(0, 0, 0, 0, 100, 100, 0))
+
+    def test_int8_neighbours_of_the_same_sign_fit_int16(self):
+        # The worst case for the AVX2 kernel: the largest weights next to each other, of both signs.
+        weight = np.random.default_rng(2).normal(size=(97, 16)).astype(np.float32)
+        weight[10:12, 0], weight[40:42, 1], weight[95:97, 2] = 9.0, -9.0, 9.0
+        q, scale = quantize_int8_columns(weight)
+        self.assertTrue(int8_pairs_fit_int16(q))
+        # The pair's sum 18 maps to 127: each 9 to 63.5, rounded either way.
+        self.assertTrue(np.all(np.isin(np.abs(q[[10, 11, 40, 41, 95, 96], [0, 0, 1, 1, 2, 2]]), (63, 64))))
+        # A pair sums to at most twice its larger value, so no column is coarser than 7 bits.
+        self.assertGreaterEqual(np.abs(q).max(axis=0).min(), 63)
+        self.assertTrue(np.all(np.abs(q * scale - weight) <= scale / 2 + 1e-6))
 
     def test_int4_layout_is_matmulnbits(self):
         # K = 4 in one block of 16 (zero-padded), N = 1: codes are value/scale + 8, low nibble
@@ -88,8 +135,12 @@ class FolderTest(unittest.TestCase):
             self.assertIn(op, ops)
             # The lean graph holds no weights of its own: they point into the quantised full file.
             lean = onnx.load(str(out / f"{key}.lean.onnx"), load_external_data=False)
-            locations = {entry.value for init in lean.graph.initializer for entry in init.external_data
-                         if entry.key == "location"}
+            locations = {
+                entry.value
+                for init in lean.graph.initializer
+                for entry in init.external_data
+                if entry.key == "location"
+            }
             self.assertEqual(locations, {f"{key}.onnx"})
             self.assertIn(op, [node.op_type for node in lean.graph.node])
         # The position tables and tokens stay fp32: at this tiny size they weigh more than at base.
@@ -100,7 +151,11 @@ class FolderTest(unittest.TestCase):
         return out, config
 
     def test_int8_uses_dynamic_quantize_matmul(self):
-        self.check_folder("int8", "DynamicQuantizeMatMul")
+        out, config = self.check_folder("int8", "DynamicQuantizeMatMul")
+        self.assertEqual(config["quantization"]["pair_sum_limit"], PAIR_SUM_LIMIT)
+        weights = int8_weights(out)
+        self.assertEqual(len(weights), config["quantization"]["matrices"])
+        self.assertEqual(saturating(weights), [])
 
     def test_int4_uses_matmulnbits_and_records_the_block_size(self):
         out, config = self.check_folder("int4", "MatMulNBits")
@@ -120,6 +175,18 @@ class FolderTest(unittest.TestCase):
             quantize_folder(EXPORTED, EXPORTED, "int8")
         with self.assertRaisesRegex(QuantizeError, "block size"):
             quantize_folder(EXPORTED, out.parent / "odd", "int4", block_size=24)
+
+
+@unittest.skipUnless((BUNDLED_INT8 / "config.json").exists(), "run `npm run fixtures` first")
+class BundledInt8Test(unittest.TestCase):
+    def test_no_weight_pair_can_saturate_an_avx2_cpu(self):
+        # The int8 model tests/model/quantized.test.ts runs: its accuracy there holds on every x86
+        # CPU only if no CPU's kernel saturates, which the weights alone decide (issue 11).
+        weights = int8_weights(BUNDLED_INT8)
+        self.assertEqual(
+            len(weights), json.loads((BUNDLED_INT8 / "config.json").read_text())["quantization"]["matrices"]
+        )
+        self.assertEqual(saturating(weights), [])
 
 
 if __name__ == "__main__":

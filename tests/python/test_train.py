@@ -1,15 +1,12 @@
 """scripts/train.py: the held-out split is one whole package, reserved photos are refused, the loss kinds."""
 
-import sys
 import unittest
 from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-from mae.model import MaeConfig, MaskedAutoencoder  # noqa: E402
-from train import split_by_package, training_loss  # noqa: E402
+from scripts.mae.model import MaeConfig, MaskedAutoencoder
+from scripts.train import split_by_package, training_loss
 
 
 def row(package, path="/usr/share/x.jpg"):
@@ -28,7 +25,10 @@ class SplitTest(unittest.TestCase):
 
     def test_refuses_reserved_photos_unknown_files_and_an_absent_package(self):
         reserved = {"a-1.jpg": row("a"), "b-1.jpg": row("palapeli-data"), "a-2.jpg": row("a")}
-        details = {**reserved, "b-1.jpg": row("gcompris-qt-data", "x.rcc :/gcompris/src/activities/details/resource/y.jpg")}
+        details = {
+            **reserved,
+            "b-1.jpg": row("gcompris-qt-data", "x.rcc :/gcompris/src/activities/details/resource/y.jpg"),
+        }
         for manifest in (reserved, details, {"a-1.jpg": row("a")}):
             with self.assertRaises(SystemExit):
                 split_by_package(self.paths, self.photos, manifest, "a")
@@ -38,7 +38,9 @@ class SplitTest(unittest.TestCase):
 
 class LossTest(unittest.TestCase):
     def test_log_mse_is_the_mean_log_of_each_images_masked_mse(self):
-        cfg = MaeConfig(embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2)
+        cfg = MaeConfig(
+            embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2
+        )
         model = MaskedAutoencoder(cfg)
         imgs = torch.randn(3, 3, 224, 224)
         torch.manual_seed(1)

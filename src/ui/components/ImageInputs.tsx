@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+
 import { useAppStore } from '../store';
 
 function firstImage(items: DataTransferItemList | undefined): File | null {

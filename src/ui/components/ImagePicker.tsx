@@ -1,5 +1,6 @@
-import { SAMPLES, sampleById, sampleUrl } from '../samples';
+import { sampleById, SAMPLES, sampleUrl } from '../samples';
 import { useAppStore } from '../store';
+import { CameraButton } from './CameraControls';
 
 export function FileButton() {
   const openImage = useAppStore((s) => s.openImage);
@@ -23,8 +24,9 @@ export function FileButton() {
 
 export function ImagePicker() {
   const source = useAppStore((s) => s.source);
+  const cameraOn = useAppStore((s) => s.cameraStatus !== 'off');
   const selectSample = useAppStore((s) => s.selectSample);
-  const selected = source?.kind === 'sample' ? sampleById(source.sampleId) : undefined;
+  const selected = source?.kind === 'sample' && !cameraOn ? sampleById(source.sampleId) : undefined;
   return (
     <div className="image-picker">
       <div className="gallery" role="group" aria-label="Sample images">
@@ -43,10 +45,13 @@ export function ImagePicker() {
       </div>
       <div className="image-picker__own">
         <FileButton />
+        <CameraButton />
         <p className="hint">or drop an image anywhere, or paste one (Ctrl/⌘ V)</p>
       </div>
       <p className="image-picker__credit">
-        {selected ? (
+        {cameraOn ? (
+          <>Camera frames stay on this device: nothing is uploaded.</>
+        ) : selected ? (
           <>
             <strong>{selected.title}</strong> · {selected.credit} · Licence: {selected.licence} ·{' '}
             <a href="#credits">all credits</a>

@@ -1,4 +1,5 @@
-import { useId, useState, type CSSProperties } from 'react';
+import { type CSSProperties, useId, useState } from 'react';
+
 import { MASK_MODES, type MaskMode } from '../../mae/maskModes';
 import { removedPercent } from '../format';
 import { useAppStore, visibleOfTotal } from '../store';

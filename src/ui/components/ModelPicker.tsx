@@ -1,6 +1,7 @@
 import { useId } from 'react';
+
 import { formatBytes, formatParameters } from '../format';
-import { useAppStore, type AppState } from '../store';
+import { type AppState, useAppStore } from '../store';
 
 /** The select's values while a model from disk or a URL runs; never a bundled model's id (those are folder names). */
 const LOCAL_VALUE = '(your model)';

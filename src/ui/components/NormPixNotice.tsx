@@ -1,4 +1,5 @@
 import { useId } from 'react';
+
 import { NORM_PIX_STATISTICS, type NormPixStatistics } from '../../mae/normPix';
 import { useAppStore } from '../store';
 

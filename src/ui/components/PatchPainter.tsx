@@ -1,4 +1,5 @@
-import { useRef, type PointerEvent } from 'react';
+import { type PointerEvent, useRef } from 'react';
+
 import { modelGeometry, useAppStore } from '../store';
 
 /**
@@ -7,12 +8,12 @@ import { modelGeometry, useAppStore } from '../store';
  * Space (a click with no pointer press before it).
  */
 export function PatchPainter() {
-  const kept = useAppStore((s) => s.paintedKept);
+  const mask = useAppStore((s) => s.paintedMask);
   const numPatches = useAppStore((s) => modelGeometry(s)?.numPatches ?? 0);
   const setPatchVisible = useAppStore((s) => s.setPatchVisible);
   const paintValue = useRef<boolean | null>(null);
   const grid = Math.round(Math.sqrt(numPatches));
-  if (grid === 0 || kept?.length !== numPatches) return null;
+  if (grid === 0 || mask?.length !== numPatches) return null;
 
   const patchAt = (event: PointerEvent<HTMLDivElement>): number | null => {
     const rect = event.currentTarget.getBoundingClientRect();
@@ -31,7 +32,7 @@ export function PatchPainter() {
         const patch = patchAt(event);
         if (patch === null) return;
         event.currentTarget.setPointerCapture?.(event.pointerId);
-        paintValue.current = kept[patch] !== 1;
+        paintValue.current = mask[patch] === 1;
         setPatchVisible(patch, paintValue.current);
       }}
       onPointerMove={(event) => {
@@ -41,15 +42,15 @@ export function PatchPainter() {
       onPointerUp={() => (paintValue.current = null)}
       onPointerCancel={() => (paintValue.current = null)}
     >
-      {Array.from(kept, (visible, patch) => (
+      {Array.from(mask, (removed, patch) => (
         <button
           key={patch}
           type="button"
           className="patch-painter__cell"
-          aria-pressed={visible === 1}
+          aria-pressed={removed === 0}
           aria-label={`Patch ${patch} (row ${Math.floor(patch / grid)}, column ${patch % grid})`}
           onClick={(event) => {
-            if (event.detail === 0) setPatchVisible(patch, visible !== 1);
+            if (event.detail === 0) setPatchVisible(patch, removed === 1);
           }}
         />
       ))}

@@ -1,7 +1,8 @@
-import { useRef, type KeyboardEvent } from 'react';
+import { type KeyboardEvent, useRef } from 'react';
+
 import { downloadCanvas, drawPanels } from '../figure';
-import { sourceLabel, useAppStore } from '../store';
 import { STEP_IDS, STEP_TITLES, stepText } from '../steps';
+import { sourceLabel, useAppStore } from '../store';
 import { StepBody } from './StepBodies';
 
 /** Arrow keys belong to sliders, selects and text fields when one of them has focus. */

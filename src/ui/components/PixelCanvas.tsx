@@ -1,4 +1,4 @@
-import { useEffect, useRef, type CSSProperties } from 'react';
+import { type CSSProperties, useEffect, useRef } from 'react';
 
 /**
  * RGBA bytes on a canvas at their own resolution; CSS scales it (pixelated, so patches and heat-map

@@ -2,7 +2,8 @@
  * What each pipeline step draws, from one run's result and intermediates. Nothing here runs the
  * model: stepping and inspecting only re-read tensors the worker already returned.
  */
-import { useId, useMemo, useState, type PointerEvent, type ReactNode } from 'react';
+import { type PointerEvent, type ReactNode, useId, useMemo, useState } from 'react';
+
 import { gridSize, type ModelConfig } from '../../mae/config';
 import {
   attentionOnPatches,
@@ -15,8 +16,8 @@ import {
 } from '../../mae/inspect';
 import type { Intermediates, Reconstruction } from '../../runtime/protocol';
 import { formatPsnr } from '../format';
-import { useAppStore } from '../store';
 import type { StepId } from '../steps';
+import { useAppStore } from '../store';
 import { PixelCanvas } from './PixelCanvas';
 
 export interface StepRun {

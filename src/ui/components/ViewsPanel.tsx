@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
+
+import { VIEWS_PAINTED_MARK } from '../../shared/marks';
 import { formatMs, formatPsnr } from '../format';
-import { VIEWS_PAINTED_MARK } from '../marks';
 import { isBusy, useAppStore } from '../store';
 import { VIEW_LABELS } from '../viewLabels';
 import { PatchPainter } from './PatchPainter';

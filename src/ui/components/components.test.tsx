@@ -1,14 +1,22 @@
 // @vitest-environment jsdom
 import '@testing-library/jest-dom/vitest';
+
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { gridSize, parseModelConfig, type ModelConfig } from '../../mae/config';
-import { buildMasking } from '../../mae/maskModes';
-import type { Reconstruction } from '../../runtime/protocol';
-import type { ReconstructInput } from '../../runtime/inferenceClient';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import { singleModelServices } from '../../../tests/helpers/appServices';
+import { gridSize, type ModelConfig, parseModelConfig } from '../../mae/config';
+import { buildMasking } from '../../mae/maskModes';
+import type { ReconstructInput } from '../../runtime/inferenceClient';
+import type { Reconstruction } from '../../runtime/protocol';
 import { App } from '../App';
-import { AppStoreContext, createAppStore, type AppServices, type AppStore } from '../store';
+import {
+  type AppServices,
+  type AppStore,
+  AppStoreContext,
+  createAppStore,
+  type OfflineServices,
+} from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the views only skip drawing without one.
@@ -52,9 +60,12 @@ function resultFor(config: ModelConfig, input: ReconstructInput): Reconstruction
     mask,
     visiblePatches: idsKeep.length,
     numPatches: config.numPatches,
+    maskedMse: 460,
     maskedPsnr: 21.5,
+    maskMs: 0.2,
     encoderMs: 12.3,
     decoderMs: 4.5,
+    postMs: 2,
     totalMs: 20,
   };
 }
@@ -244,6 +255,8 @@ describe('errors', () => {
       },
     });
     await start(store);
+    // The file input is hidden behind its styled label, which has no role of its own.
+    // eslint-disable-next-line testing-library/no-node-access
     const input = document.querySelector<HTMLInputElement>('input[type="file"][accept="image/*"]')!;
     await act(async () => {
       fireEvent.change(input, {
@@ -288,5 +301,95 @@ describe('errors', () => {
     });
     await start(store);
     expect(screen.getByText(/Not cross-origin isolated: 1 thread\./)).toBeInTheDocument();
+  });
+});
+
+describe('offline use and updates', () => {
+  /** Service-worker services whose app cache is ready when the test says so. */
+  function fakeOffline(modelFilesCached = true) {
+    let appCached!: () => void;
+    let updateReady!: () => void;
+    const offline = {
+      cacheApp: vi.fn(() => new Promise<void>((resolve) => (appCached = resolve))),
+      watchForUpdate: vi.fn((onReady: () => void) => void (updateReady = onReady)),
+      applyUpdate: vi.fn(),
+      storageUsage: vi.fn(async () => 38_200_000),
+      modelFilesCached: vi.fn(async () => modelFilesCached),
+      clearModelCache: vi.fn(async () => undefined),
+    } satisfies OfflineServices;
+    return {
+      offline,
+      appCached: () => act(async () => appCached()),
+      updateReady: () => act(() => updateReady()),
+    };
+  }
+
+  it('says "Offline-ready" with the storage used once the app is cached, and clears the cached models', async () => {
+    const { offline, appCached } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.getByText('Saving the app for offline use…')).toBeInTheDocument();
+    await appCached();
+    expect(screen.getByText('Offline-ready')).toBeInTheDocument();
+    expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
+    // The bundled model comes with the app: nothing to look up in the model cache.
+    expect(offline.modelFilesCached).not.toHaveBeenCalled();
+
+    offline.storageUsage.mockResolvedValue(37_000_000);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear cached models' })));
+    expect(offline.clearModelCache).toHaveBeenCalledTimes(1);
+    expect(screen.getByText('· 37.0 MB stored')).toBeInTheDocument();
+  });
+
+  it('is not offline-ready while a model from a URL is not cached', async () => {
+    const config = configWith(224, 16);
+    const { offline, appCached } = fakeOffline(false);
+    const { store } = setup(config, {
+      offline,
+      fetchModelFromUrl: async () => ({
+        config,
+        bytes: { encoder: new Uint8Array(1), decoder: new Uint8Array(1) },
+      }),
+    });
+    act(() => store.getState().startOffline());
+    await act(() => store.getState().start({ model: 'https://models.example/mae/config.json' }));
+    await appCached();
+    expect(offline.modelFilesCached).toHaveBeenLastCalledWith(
+      'https://models.example/mae/config.json',
+      config,
+    );
+    expect(screen.getByText('The app works offline; this model is not cached')).toBeInTheDocument();
+    expect(screen.queryByText('Offline-ready')).toBeNull();
+  });
+
+  it('says why the app could not be cached', async () => {
+    const { offline } = fakeOffline();
+    offline.cacheApp.mockRejectedValue(new Error('assets/index.js: HTTP 404'));
+    const { store } = setup(undefined, { offline });
+    await act(async () => store.getState().startOffline());
+    expect(screen.getByText('Not available offline: assets/index.js: HTTP 404')).toBeInTheDocument();
+  });
+
+  it('offers a waiting build, and lets it take over only on the click', async () => {
+    const { offline, updateReady } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    const offer = () => screen.queryByRole('button', { name: 'A new version is ready — reload' });
+    expect(offer()).toBeNull();
+    updateReady();
+    expect(offer()).toBeInTheDocument();
+    expect(offline.applyUpdate).not.toHaveBeenCalled();
+    fireEvent.click(offer()!);
+    expect(offline.applyUpdate).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows nothing where there is no service worker', async () => {
+    const { store } = setup();
+    await start(store);
+    act(() => store.getState().startOffline());
+    expect(screen.queryByRole('button', { name: 'Clear cached models' })).toBeNull();
+    expect(screen.queryByText(/offline/i)).toBeNull();
   });
 });

@@ -1,16 +1,18 @@
 // @vitest-environment jsdom
 import '@testing-library/jest-dom/vitest';
+
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { singleModelServices } from '../../../tests/helpers/appServices';
 import { fixtureHandler, referenceArray, referenceImageRgba } from '../../../tests/helpers/fixtureModel';
 import { attentionRow } from '../../mae/inspect';
 import { lenKeep, maskFromKeptPatches } from '../../mae/masking';
-import { InferenceClient, type ReconstructInput, type WorkerPort } from '../../runtime/inferenceClient';
-import type { WorkerReply, WorkerRequest } from '../../runtime/protocol';
-import { singleModelServices } from '../../../tests/helpers/appServices';
+import { InferenceClient, type WorkerPort } from '../../runtime/inferenceClient';
+import type { ReconstructRequest, WorkerReply, WorkerRequest } from '../../runtime/protocol';
 import { App } from '../App';
 import { formatPsnr } from '../format';
-import { AppStoreContext, createAppStore, runKey, type AppServices, type AppStore } from '../store';
+import { type AppServices, type AppStore, AppStoreContext, createAppStore, runKey } from '../store';
 
 beforeAll(() => {
   // jsdom has no 2D canvas; the pictures only skip drawing without one.
@@ -23,7 +25,7 @@ afterEach(cleanup);
 async function fixtureServices(normPixLoss = false) {
   const fixture = await fixtureHandler({ normPixLoss });
   const { config } = fixture;
-  const inputs: ReconstructInput[] = [];
+  const inputs: ReconstructRequest[] = [];
   const listeners: ((event: MessageEvent<WorkerReply>) => void)[] = [];
   const port: WorkerPort = {
     postMessage(message: WorkerRequest) {
@@ -47,7 +49,7 @@ async function fixtureServices(normPixLoss = false) {
   return { config, services, inputs };
 }
 
-async function renderApp(services: AppServices): Promise<AppStore> {
+async function startApp(services: AppServices): Promise<AppStore> {
   const store = createAppStore(services);
   render(
     <AppStoreContext.Provider value={store}>
@@ -97,7 +99,7 @@ async function paintFixtureMask(store: AppStore): Promise<Uint8Array> {
 describe('pipeline stepper on the upstream fixture model', () => {
   it('asks for intermediates only while it is open', async () => {
     const { services, inputs } = await fixtureServices();
-    const store = await renderApp(services);
+    const store = await startApp(services);
     expect(inputs.every((input) => !input.intermediates)).toBe(true);
     fireEvent.click(screen.getByRole('button', { name: 'Step through the pipeline' }));
     await settled(store, true);
@@ -110,7 +112,7 @@ describe('pipeline stepper on the upstream fixture model', () => {
 
   it('renders every step from the fixture run, and moves with the arrow keys', async () => {
     const { config, services } = await fixtureServices();
-    const store = await renderApp(services);
+    const store = await startApp(services);
     fireEvent.click(screen.getByRole('button', { name: 'Step through the pipeline' }));
     const kept = await paintFixtureMask(store);
     await settled(store, true);
@@ -134,6 +136,8 @@ describe('pipeline stepper on the upstream fixture model', () => {
 
     goTo('Noise');
     expect(region).toHaveTextContent('ids_shuffle [1, 196]');
+    // SVG <text> labels have no role to query them by.
+    // eslint-disable-next-line testing-library/no-node-access
     const cellTexts = () => Array.from(region.querySelectorAll('text'), (node) => node.textContent);
     expect(cellTexts()).toEqual(Array.from(masking.idsRestore, String));
 
@@ -204,7 +208,7 @@ describe('mask modes through the page', () => {
 
   it('random and block keep floor(N * (1 - ratio)), grid one per cell, painted exactly what is painted', async () => {
     const { config, services, inputs } = await fixtureServices();
-    const store = await renderApp(services);
+    const store = await startApp(services);
     const slider = screen.getByRole('slider', { name: 'Mask ratio' });
     fireEvent.change(slider, { target: { value: '60' } });
     await settled(store);
@@ -260,7 +264,7 @@ describe('mask modes through the page', () => {
 describe('norm_pix_loss models', () => {
   it('warn, and re-run with the statistics the user picks', async () => {
     const { services, inputs } = await fixtureServices(true);
-    const store = await renderApp(services);
+    const store = await startApp(services);
     const notice = screen.getByRole('note', { name: 'Normalised-pixel model' });
     expect(notice).toHaveTextContent('norm_pix_loss');
     const ownStats = within(notice).getByRole('radio', {
@@ -276,7 +280,7 @@ describe('norm_pix_loss models', () => {
 
   it('are not flagged for pixel-loss models', async () => {
     const { services } = await fixtureServices(false);
-    await renderApp(services);
+    await startApp(services);
     expect(screen.queryByRole('note', { name: 'Normalised-pixel model' })).toBeNull();
   }, 60_000);
 });

@@ -6,14 +6,22 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type Connect, type Plugin, type PreviewServer } from 'vite';
-import type { AdapterReport, Measurement, MeasureRequest } from '../../bench/protocol';
-import { VIEWS_PAINTED_MARK } from '../../ui/marks';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, type Connect, type Plugin, preview, type PreviewServer } from 'vite';
+
+import { CHROMIUM, CHROMIUM_FLAGS } from '../cli/chromium';
+import { VIEWS_PAINTED_MARK } from '../shared/marks';
+import type { AdapterReport, Measurement, MeasureRequest } from './protocol';
 
 // --enable-unsafe-webgpu exposes navigator.gpu headless; without a GPU the adapter is SwiftShader.
-const BENCH_FLAGS = [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu'];
+// The fake camera (a moving test pattern at 20 frames per second) is granted without a prompt.
+const BENCH_FLAGS = [
+  ...CHROMIUM_FLAGS,
+  '--enable-unsafe-webgpu',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
 
 const MODELS_PREFIX = '/bench-models/';
 
@@ -134,17 +142,8 @@ export class BenchBrowser {
    * slider bounces between its ends; each move waits for the previous one to be on screen.
    */
   async appSliderLatencies(moves: number): Promise<{ latencies: number[]; threads: number | null }> {
-    const page = await this.browser.newPage();
+    const page = await this.openApp();
     try {
-      await page.goto(new URL('index.html', this.page.url()).href);
-      // The first reconstruction is on screen: the views are not busy and the stats show K.
-      await page.waitForFunction(
-        () =>
-          document.querySelector('[aria-label="Views"]')?.getAttribute('aria-busy') === 'false' &&
-          /K = \d+/.test(document.querySelector('[aria-label="Run statistics"]')?.textContent ?? ''),
-        null,
-        { timeout: 150_000 },
-      );
       const slider = page.getByRole('slider', { name: 'Mask ratio' });
       await slider.evaluate((input: HTMLInputElement) => {
         const inputs: number[] = [];
@@ -177,11 +176,65 @@ export class BenchBrowser {
         );
         latencies.push((await latency.jsonValue()) as number);
       }
-      const stats = (await page.getByLabel('Run statistics').textContent()) ?? '';
-      const threads = /WASM · (\d+) thread/.exec(stats)?.[1];
-      return { latencies, threads: threads === undefined ? null : Number(threads) };
+      return { latencies, threads: await appThreads(page) };
     } finally {
       await page.close();
+    }
+  }
+
+  /**
+   * Opens the app, turns its camera on (Chromium's fake camera) and returns the times of the
+   * VIEWS_PAINTED_MARKs over `seconds` (each a camera frame reconstructed and repainted), after
+   * the first three frames, and the WASM threads the app reports.
+   */
+  async appCameraFrames(seconds: number): Promise<{ paintedAt: number[]; threads: number | null }> {
+    const page = await this.openApp();
+    try {
+      const paintedSince = (since: number) =>
+        page.evaluate(
+          ({ mark, since }) =>
+            performance
+              .getEntriesByName(mark)
+              .map((entry) => entry.startTime)
+              .filter((time) => time > since),
+          { mark: VIEWS_PAINTED_MARK, since },
+        );
+      const clickedAt = await page.evaluate(() => performance.now());
+      await page.getByRole('button', { name: 'Camera', exact: true }).click();
+      // Warm-up: the camera starts and the first frames are on screen.
+      const deadline = Date.now() + 60_000;
+      while ((await paintedSince(clickedAt)).length < 3) {
+        if (Date.now() > deadline) throw new Error('camera mode painted fewer than 3 frames in 60 s');
+        await page.waitForTimeout(100);
+      }
+      const started = await page.evaluate(() => performance.now());
+      await page.waitForTimeout(seconds * 1000);
+      const paintedAt = await paintedSince(started);
+      const threads = await appThreads(page);
+      await page.getByRole('button', { name: 'Stop camera' }).click();
+      return { paintedAt, threads };
+    } finally {
+      await page.close();
+    }
+  }
+
+  /** The app (index.html of the same build, its default model) with its first reconstruction on screen. */
+  private async openApp(): Promise<Page> {
+    const page = await this.browser.newPage();
+    try {
+      await page.goto(new URL('index.html', this.page.url()).href);
+      // The views are not busy and the stats show K.
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[aria-label="Views"]')?.getAttribute('aria-busy') === 'false' &&
+          /K = \d+/.test(document.querySelector('[aria-label="Run statistics"]')?.textContent ?? ''),
+        null,
+        { timeout: 150_000 },
+      );
+      return page;
+    } catch (error) {
+      await page.close();
+      throw error;
     }
   }
 
@@ -189,4 +242,11 @@ export class BenchBrowser {
     await this.browser.close();
     await this.server.close();
   }
+}
+
+/** WASM threads as the app's run statistics show them; null on WebGPU. */
+async function appThreads(page: Page): Promise<number | null> {
+  const stats = (await page.getByLabel('Run statistics').textContent()) ?? '';
+  const threads = /WASM · (\d+) thread/.exec(stats)?.[1];
+  return threads === undefined ? null : Number(threads);
 }

@@ -3,71 +3,52 @@
  * could pick (browser WASM / WebGPU, onnxruntime-node, PyTorch eager), at the bundled model's size
  * and at base size, and writes PERFORMANCE.md and performance.json from that run alone.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { reconstructionFlops } from '../../bench/flops';
-import { percentile } from '../../bench/stats';
-import {
-  summarize,
-  syntheticPhoto,
-  timeReconstructions,
-  INPUT_HEIGHT,
-  INPUT_WIDTH,
-} from '../../bench/workload';
-import {
-  ModelConfigError,
-  parseModelConfig,
-  type ModelConfig,
-  type ModelFile,
-  type QuantizationMode,
-} from '../../mae/config';
-import { lenKeep } from '../../mae/masking';
-import { evaluate } from '../eval';
-import { readNodeModel } from '../model';
-import { CHROMIUM } from '../chromium';
-import { VIEWS_PAINTED_MARK } from '../../ui/marks';
+
+import { CHROMIUM } from '../cli/chromium';
+import { evaluate } from '../cli/eval';
+import { readNodeModel } from '../cli/model';
+import { lenKeep } from '../mae/masking';
+import { errorText } from '../shared/errorText';
+import { VIEWS_PAINTED_MARK } from '../shared/marks';
 import { BenchBrowser } from './browser';
+import { reconstructionFlops } from './flops';
+import { machineBase } from './machine';
+import { type BenchModel, graphBytes, log, pickModels, REPO_ROOT } from './models';
+import { type LoadedModel, type ReferenceRun, referenceRun, runTorch, withNodeRunner } from './native';
 import {
-  PYTHON,
-  referenceRun,
-  runTorch,
-  withNodeRunner,
-  type LoadedModel,
-  type ReferenceRun,
-} from './native';
-import {
-  BUNDLED_ID,
-  computeRatios,
-  renderMarkdown,
-  RESULT_FORMAT,
   type BenchResult,
+  BUNDLED_ID,
+  type CameraReport,
+  computeRatios,
   type MachineInfo,
   type ModelReport,
+  renderMarkdown,
+  RESULT_FORMAT,
   type RuntimeRun,
   type SliderReport,
 } from './report';
+import { percentile } from './stats';
+import { INPUT_HEIGHT, INPUT_WIDTH, summarize, syntheticPhoto, timeReconstructions } from './workload';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUNDLED = join(REPO_ROOT, 'models', BUNDLED_ID);
-/** --quick without the bundled model: the upstream tiny fixture (`npm run fixtures`). */
-const QUICK_STAND_IN = join(REPO_ROOT, 'tests/fixtures/onnx/official');
 const BENCH_DIST = join(REPO_ROOT, 'out/bench-dist');
 const MASK_RATIO = 0.75;
-/** A large export holds ~1.3 GB of weights, several times over while exporting and loading. */
-const LARGE_MIN_FREE_BYTES = 8 * 2 ** 30;
+const SAMPLES = join(REPO_ROOT, 'public/samples');
+const QUALITY_SEEDS = [0, 1, 2];
 
 interface Settings {
   warmup: number;
   iterations: number;
   sliderMoves: number;
+  /** How long camera mode's frames are counted. */
+  cameraSeconds: number;
 }
-const FULL: Settings = { warmup: 3, iterations: 11, sliderMoves: 30 };
-const QUICK: Settings = { warmup: 1, iterations: 5, sliderMoves: 10 };
+const FULL: Settings = { warmup: 3, iterations: 11, sliderMoves: 30, cameraSeconds: 15 };
+const QUICK: Settings = { warmup: 1, iterations: 5, sliderMoves: 10, cameraSeconds: 5 };
 /** SwiftShader runs the bundled model in seconds per reconstruction: the fewest runs the issue allows. */
 const SOFTWARE_WEBGPU: Pick<Settings, 'warmup' | 'iterations'> = { warmup: 1, iterations: 10 };
 
@@ -79,7 +60,7 @@ int8 copies of both (models/ID-int8, scripts/quantize_onnx.py on first use), in 
 Chromium (onnxruntime-web WASM on 1 and all threads, WebGPU where an adapter exists),
 onnxruntime-node and PyTorch eager (1 and all threads). Also: encoder on the visible patches vs
 all patches, the cost of the contract's extra outputs, analytic FLOPs, the bundled model's PSNR
-on the sample photos fp32 vs int8, and slider -> repaint latency in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
+on the sample photos fp32 vs int8, slider -> repaint latency and camera frames per second in the browser. Writes OUT/PERFORMANCE.md and OUT/performance.json.
 
 options:
   --quick     bundled model only (the tiny fixture model if models/mae-small is absent), few runs,
@@ -90,132 +71,6 @@ options:
   -h, --help  show this text
 
 exit status: 0 everything measured or skipped with a reason, 1 a measurement failed.`;
-
-interface BenchModel {
-  id: string;
-  folder: string;
-  role: ModelReport['role'];
-  /** Quantised copies: the fp32 model they were made from. */
-  source?: BenchModel;
-  quantization?: QuantizationMode;
-}
-
-/** The quantisation the full run adds for the bundled model and for base: the fastest (PERFORMANCE.md). */
-const QUANTIZATION: QuantizationMode = 'int8';
-const SAMPLES = join(REPO_ROOT, 'public/samples');
-const QUALITY_SEEDS = [0, 1, 2];
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    // The child's output is progress: stderr, so that stdout stays the JSON under --json.
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });
-    child.on('error', fail);
-    child.on('exit', (code) =>
-      code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
-    );
-  });
-}
-
-/** A valid config.json of a random `preset` export with lean graphs, and every file it lists. */
-async function isCurrentRandomExport(folder: string, preset: string): Promise<boolean> {
-  const configPath = join(folder, 'config.json');
-  if (!existsSync(configPath)) return false;
-  const json = JSON.parse(await readFile(configPath, 'utf8')) as { source?: { preset?: string } };
-  try {
-    const { files, source } = parseModelConfig(json);
-    const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
-    if (
-      source.format === 'random' &&
-      json.source?.preset === preset &&
-      listed.every((file) => file && existsSync(join(folder, file.path)))
-    ) {
-      return true;
-    }
-  } catch (error) {
-    if (!(error instanceof ModelConfigError)) throw error;
-  }
-  log(`${folder} is not a current export (older exporter?): exporting it again`);
-  return false;
-}
-
-/** models/random-PRESET, exported with scripts/export_onnx.py unless a current export is there. */
-async function randomExport(preset: string): Promise<BenchModel> {
-  const id = `random-${preset}`;
-  const folder = join(REPO_ROOT, 'models', id);
-  if (await isCurrentRandomExport(folder, preset)) return { id, folder, role: 'random' };
-  log(`exporting random-weight ${preset} to ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/export_onnx.py', '--random', preset, '--out', folder]);
-  return { id, folder, role: 'random' };
-}
-
-/**
- * models/ID-MODE: `source` quantised by scripts/quantize_onnx.py, unless a copy in that mode that is
- * newer than the source's config.json is there.
- */
-async function quantizedCopy(source: BenchModel, mode: QuantizationMode): Promise<BenchModel> {
-  const id = `${source.id}-${mode}`;
-  const folder = join(REPO_ROOT, 'models', id);
-  const model: BenchModel = { id, folder, role: 'quantized', source, quantization: mode };
-  const configPath = join(folder, 'config.json');
-  if (existsSync(configPath)) {
-    try {
-      const { files, quantization } = parseModelConfig(JSON.parse(await readFile(configPath, 'utf8')));
-      const listed = [files.encoder, files.decoder, files.encoderLean, files.decoderLean];
-      const newer =
-        (await stat(configPath)).mtimeMs >= (await stat(join(source.folder, 'config.json'))).mtimeMs;
-      if (quantization?.mode === mode && newer && listed.every((f) => f && existsSync(join(folder, f.path))))
-        return model;
-    } catch (error) {
-      if (!(error instanceof ModelConfigError)) throw error;
-    }
-  }
-  log(`quantising ${source.id} (${mode}) into ${folder} (once: models/ is git-ignored)`);
-  await run(PYTHON, ['scripts/quantize_onnx.py', source.folder, folder, '--mode', mode]);
-  return model;
-}
-
-async function pickModels(quick: boolean, large: boolean, skipped: string[]): Promise<BenchModel[]> {
-  const bundled = existsSync(join(BUNDLED, 'config.json'));
-  if (quick) {
-    if (bundled) return [{ id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' }];
-    if (!existsSync(join(QUICK_STAND_IN, 'config.json'))) {
-      throw new Error(`neither ${BUNDLED} nor ${QUICK_STAND_IN} exists: run \`npm run fixtures\``);
-    }
-    skipped.push('models/mae-small is absent: --quick measured the upstream tiny fixture model instead');
-    return [{ id: 'fixture-tiny', folder: QUICK_STAND_IN, role: 'bundled' }];
-  }
-  const models: BenchModel[] = [];
-  if (bundled) {
-    const model: BenchModel = { id: BUNDLED_ID, folder: BUNDLED, role: 'bundled' };
-    models.push(model, await quantizedCopy(model, QUANTIZATION));
-  } else {
-    skipped.push('bundled model: models/mae-small is absent');
-  }
-  const base = await randomExport('base');
-  models.push(base, await quantizedCopy(base, QUANTIZATION));
-  if (large) {
-    if (freemem() < LARGE_MIN_FREE_BYTES) {
-      skipped.push(`random-large: ${(freemem() / 2 ** 30).toFixed(1)} GiB free, it needs 8 GiB`);
-    } else {
-      models.push(await randomExport('large'));
-    }
-  } else {
-    skipped.push('random-large: not asked for (--large)');
-  }
-  return models;
-}
-
-async function graphBytes(folder: string, config: ModelConfig): Promise<number> {
-  const size = async (file: ModelFile | undefined): Promise<number> =>
-    file ? (await stat(join(folder, file.path))).size + (await size(file.externalData)) : 0;
-  return (await size(config.files.encoder)) + (await size(config.files.decoder));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 const gflopPerS = (flops: number, ms: number) => Number((flops / (ms / 1000) / 1e9).toFixed(2));
 
@@ -317,8 +172,9 @@ async function benchNative(
     try {
       await withNodeRunner(loaded, allThreads, 'full', async (runner) => {
         const fetchOnly = summarize(await timeReconstructions(runner, config, decoded, loop));
-        const extras = { attentions: true, predPerLayer: true };
-        const fetchAll = summarize(await timeReconstructions(runner, config, decoded, { ...loop, extras }));
+        const fetchAll = summarize(
+          await timeReconstructions(runner, config, decoded, { ...loop, intermediates: true }),
+        );
         report.extra_outputs = {
           threads: allThreads,
           lean_ms: leanAllThreadsMs!,
@@ -365,7 +221,14 @@ async function benchNative(
       // PyTorch times the two halves only: summarise them as runs without pre/post-processing.
       const samples = result.encoder_ms.map((encoderMs, i) => {
         const decoderMs = result.decoder_ms[i]!;
-        return { preMs: 0, encoderMs, decoderMs, postMs: 0, totalMs: encoderMs + decoderMs };
+        return {
+          preMs: 0,
+          maskChangeJsMs: 0,
+          encoderMs,
+          decoderMs,
+          postMs: 0,
+          totalMs: encoderMs + decoderMs,
+        };
       });
       const { runs, encoder_ms, decoder_ms, model_ms } = summarize(samples);
       torch = result.torch;
@@ -388,13 +251,49 @@ async function benchNative(
   return { report, torch };
 }
 
-/** Chromium: WASM on 1 and all threads, WebGPU where it makes sense, then the slider. */
+const CAMERA_HOW =
+  "in the app itself (production build, its default model) on Chromium's fake camera (a moving " +
+  'test pattern at 20 frames per second, which caps the rate): camera button -> each frame ' +
+  "centre-cropped, reconstructed in the worker and repainted; the frames are the app's " +
+  `performance marks "${VIEWS_PAINTED_MARK}" counted over the window, after three warm-up frames`;
+
+/** Camera mode in the app: frames per second and the time between frames. */
+async function benchCamera(browser: BenchBrowser, model: string, seconds: number): Promise<CameraReport> {
+  const how = CAMERA_HOW;
+  try {
+    const { paintedAt, threads } = await browser.appCameraFrames(seconds);
+    if (paintedAt.length < 2) throw new Error(`${paintedAt.length} frames repainted in ${seconds} s`);
+    const gaps = paintedAt.slice(1).map((time, i) => time - paintedAt[i]!);
+    const span = paintedAt.at(-1)! - paintedAt[0]!;
+    const camera: CameraReport = {
+      status: 'ok',
+      model,
+      ...(threads !== null && { threads }),
+      frames: paintedAt.length,
+      seconds,
+      frames_per_second: Number((((paintedAt.length - 1) * 1000) / span).toFixed(2)),
+      frame_ms: Number(percentile(gaps, 50).toFixed(2)),
+      how,
+    };
+    log(`  camera: ${camera.frames_per_second} frames per second, ${camera.frame_ms} ms between frames`);
+    return camera;
+  } catch (error) {
+    return { status: 'failed', reason: errorText(error), how };
+  }
+}
+
+/** Chromium: WASM on 1 and all threads, WebGPU where it makes sense, then the slider and the camera. */
 async function benchBrowser(
   models: BenchModel[],
   reports: ModelReport[],
   settings: Settings,
   quick: boolean,
-): Promise<{ chromium: string | null; adapter: MachineInfo['webgpu_adapter']; slider: SliderReport }> {
+): Promise<{
+  chromium: string | null;
+  adapter: MachineInfo['webgpu_adapter'];
+  slider: SliderReport;
+  camera: CameraReport;
+}> {
   const how =
     'in the app itself (production build, its default model): keyboard input event on its ' +
     '"Mask ratio" slider (steps of 1 %, bouncing between its ends) -> store -> worker (masking, ' +
@@ -403,7 +302,12 @@ async function benchBrowser(
   const notRun = (status: 'skipped' | 'failed', reason: string) => {
     for (const report of reports)
       report.runs.push({ runtime: 'chromium-wasm', threads: null, status, reason });
-    return { chromium: null, adapter: null, slider: { status, reason, how } };
+    return {
+      chromium: null,
+      adapter: null,
+      slider: { status, reason, how },
+      camera: { status, reason, how: CAMERA_HOW },
+    };
   };
   if (!existsSync(CHROMIUM)) return notRun('skipped', `${CHROMIUM} is not installed`);
   log('building the bench page and starting Chromium');
@@ -468,12 +372,11 @@ async function benchBrowser(
     }
     const sliderModel = models.find((m) => m.role === 'bundled');
     let slider: SliderReport;
+    let camera: CameraReport;
     if (sliderModel?.id !== BUNDLED_ID) {
-      slider = {
-        status: 'skipped',
-        reason: 'the app opens the bundled model (models/mae-small), absent',
-        how,
-      };
+      const reason = 'the app opens the bundled model (models/mae-small), absent';
+      slider = { status: 'skipped', reason, how };
+      camera = { status: 'skipped', reason, how: CAMERA_HOW };
     } else {
       try {
         const { latencies, threads } = await browser.appSliderLatencies(settings.sliderMoves);
@@ -490,31 +393,12 @@ async function benchBrowser(
       } catch (error) {
         slider = { status: 'failed', reason: errorText(error), how };
       }
+      camera = await benchCamera(browser, sliderModel.id, settings.cameraSeconds);
     }
-    return { chromium: info.chromium, adapter, slider };
+    return { chromium: info.chromium, adapter, slider, camera };
   } finally {
     await browser.close();
   }
-}
-
-async function packageVersion(name: string): Promise<string> {
-  const json = await readFile(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8');
-  return (JSON.parse(json) as { version: string }).version;
-}
-
-async function machineBase(): Promise<Omit<MachineInfo, 'chromium' | 'webgpu_adapter' | 'torch'>> {
-  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
-  return {
-    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
-    memory_gib: Number((totalmem() / 2 ** 30).toFixed(1)),
-    os: `${/^PRETTY_NAME="?([^"\n]+)"?$/m.exec(osRelease)?.[1] ?? process.platform}, kernel ${release()}`,
-    node: process.version,
-    onnxruntime_node: await packageVersion('onnxruntime-node'),
-    onnxruntime_web: await packageVersion('onnxruntime-web'),
-    load_average: loadavg().map((v) => Number(v.toFixed(2))),
-  };
 }
 
 /** The `bench` subcommand: returns the exit status. */
@@ -566,8 +450,9 @@ export async function runBench(args: string[]): Promise<number> {
       input: `a decoded ${INPUT_WIDTH}x${INPUT_HEIGHT} RGBA image (synthetic, src/bench/workload.ts)`,
     },
     models: reports,
-    ratios: computeRatios(reports, allThreads, browser.slider),
+    ratios: computeRatios(reports, allThreads, browser.slider, browser.camera),
     slider: browser.slider,
+    camera: browser.camera,
     skipped: [
       ...skipped,
       ...reports.flatMap((r) =>
@@ -582,6 +467,7 @@ export async function runBench(args: string[]): Promise<number> {
         r.runs.filter((run) => run.status === 'failed').map((run) => `${r.id} ${run.runtime}: ${run.reason}`),
       ),
       ...(browser.slider.status === 'failed' ? [`slider: ${browser.slider.reason}`] : []),
+      ...(browser.camera.status === 'failed' ? [`camera: ${browser.camera.reason}`] : []),
     ],
   };
   await mkdir(out, { recursive: true });

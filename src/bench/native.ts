@@ -4,14 +4,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import ort from 'onnxruntime-node';
-import { patchDim, type ModelConfig } from '../../mae/config';
-import { randomMasking } from '../../mae/masking';
-import { parseNpy, writeNpy } from '../../mae/npy';
-import { gatherRows } from '../../mae/patches';
-import { prepareImage } from '../../mae/pipeline';
-import { MaeRunner, type MaeModelBytes } from '../../runtime/maeRunner';
-import { syntheticPhoto } from '../../bench/workload';
+
+import { type ModelConfig, patchDim } from '../mae/config';
+import { randomMasking } from '../mae/masking';
+import { parseNpy, writeNpy } from '../mae/npy';
+import { gatherRows } from '../mae/patches';
+import { prepareImage } from '../mae/pipeline';
+import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
+import { syntheticPhoto } from './workload';
 
 /** The interpreter with Debian's torch and onnx (the first python3 on PATH may lack them). */
 export const PYTHON = '/usr/bin/python3';
@@ -96,13 +98,13 @@ export async function runTorch(
       writeNpy(ids(reference.idsRestore), [1, config.numPatches]),
     );
     const args = [
-      join(repoRoot, 'scripts/bench_torch.py'),
+      ...['-m', 'scripts.bench_torch'],
       folder,
       dir,
       ...['--threads', String(options.threads), '--warmup', String(options.warmup)],
       ...['--iterations', String(options.iterations)],
     ];
-    const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 1 << 24 }).catch(
+    const { stdout } = await promisify(execFile)(PYTHON, args, { cwd: repoRoot, maxBuffer: 1 << 24 }).catch(
       (error: { stderr?: string; message: string }) => {
         // The helper's last line says why (e.g. PyTorch is not installed).
         throw new Error((error.stderr ?? error.message).trim().split('\n').pop());
