@@ -25,6 +25,7 @@ metric (mae/heldout.py); the best weights by that PSNR go to best.pth, everythin
 import argparse
 import copy
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -211,6 +212,30 @@ def training_loss(model, imgs, mask_ratio: float, kind: str, positions=None):
     return per_image.mean(), per_image.mean()
 
 
+ENCODER_PREFIXES = ("patch_embed.", "cls_token", "pos_embed", "blocks.", "norm.")
+
+
+def with_new_decoder(model, sizes: MaeConfig):
+    """`model`'s encoder with a freshly initialised decoder of `sizes`' decoder dimensions."""
+    cfg = dataclasses.replace(
+        model.cfg,
+        decoder_embed_dim=sizes.decoder_embed_dim,
+        decoder_depth=sizes.decoder_depth,
+        decoder_num_heads=sizes.decoder_num_heads,
+    )
+    fresh = MaskedAutoencoder(cfg).train()
+    encoder = {k: v for k, v in model.state_dict().items() if k.startswith(ENCODER_PREFIXES)}
+    missing, unexpected = fresh.load_state_dict(encoder, strict=False)
+    assert not unexpected and all(not k.startswith(ENCODER_PREFIXES) for k in missing)
+    return fresh
+
+
+def set_encoder_trainable(model, trainable: bool):
+    for name, param in model.named_parameters():
+        if name.startswith(ENCODER_PREFIXES):
+            param.requires_grad_(trainable)
+
+
 def save_checkpoint(model, path: Path, train_info: dict, **extra):
     """Our checkpoint format (scripts/export_onnx.py reads it); `extra` for resuming only."""
     tmp = path.with_suffix(".tmp")
@@ -264,6 +289,14 @@ def main():
         "--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)"
     )
     parser.add_argument("--init-onnx", type=Path, help="start from an exported model folder's ONNX weights")
+    parser.add_argument(
+        "--new-decoder",
+        action="store_true",
+        help="with --init-onnx: keep its encoder, start a fresh decoder of the --decoder-* sizes",
+    )
+    parser.add_argument(
+        "--freeze-encoder-steps", type=int, default=0, help="train the decoder alone for this many steps"
+    )
     parser.add_argument("--resume", action="store_true", help="go on from OUT/last.pth (same arguments)")
     parser.add_argument("--loss", choices=["mse", "log-mse"], default="mse", help="see training_loss")
     parser.add_argument(
@@ -301,6 +334,8 @@ def main():
         model.train()
     elif args.init_onnx:
         model = load_model(args.init_onnx).train()
+        if args.new_decoder:
+            model = with_new_decoder(model, cfg)
         cfg = model.cfg
     else:
         model = MaskedAutoencoder(cfg).train()
@@ -370,6 +405,7 @@ def main():
     for step in range(first_step, total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
         batch_size = args.window_batch if step < args.window_steps else args.full_batch
+        set_encoder_trainable(model, step >= args.freeze_encoder_steps)
         imgs, positions = make_batch(
             train, batch_size, cfg, rng, window, args.min_crop_scale, args.color_jitter
         )

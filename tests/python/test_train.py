@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from scripts.mae.model import MaeConfig, MaskedAutoencoder
-from scripts.train import split_by_package, training_loss
+from scripts.train import set_encoder_trainable, split_by_package, training_loss, with_new_decoder
 
 
 def row(package, path="/usr/share/x.jpg"):
@@ -53,6 +53,27 @@ class LossTest(unittest.TestCase):
         plain, _ = training_loss(model, imgs, 0.75, "mse")
         torch.manual_seed(1)
         torch.testing.assert_close(plain, model.loss(imgs, 0.75))
+
+
+class NewDecoderTest(unittest.TestCase):
+    def test_keeps_the_encoder_and_builds_a_decoder_of_the_new_size(self):
+        small = MaeConfig(
+            embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2
+        )
+        wide = MaeConfig(decoder_embed_dim=24, decoder_depth=2, decoder_num_heads=3)
+        model = MaskedAutoencoder(small)
+        grown = with_new_decoder(model, wide)
+        self.assertEqual(
+            (grown.cfg.embed_dim, grown.cfg.decoder_embed_dim, grown.cfg.decoder_depth), (32, 24, 2)
+        )
+        for name, value in model.state_dict().items():
+            if not name.startswith(("decoder", "mask_token")):
+                self.assertTrue(torch.equal(grown.state_dict()[name], value), name)
+        set_encoder_trainable(grown, False)
+        frozen = {n for n, p in grown.named_parameters() if not p.requires_grad}
+        self.assertIn("blocks.0.attn.qkv.weight", frozen)
+        self.assertNotIn("decoder_blocks.0.attn.qkv.weight", frozen)
+        self.assertNotIn("mask_token", frozen)
 
 
 if __name__ == "__main__":
