@@ -9,9 +9,23 @@ Two phases share one AdamW run and one warm-up + cosine schedule:
 Pixel loss without norm-pix, so the decoder's output can be shown directly.
 
     /usr/bin/python3 -m scripts.train --data ../shared/data/photos/train --out checkpoints/mae-small
+
+Continuing the bundled model with one whole package held out for selection (issue 15):
+
+    /usr/bin/python3 -m scripts.train --data ../shared/data/photos/train --out checkpoints/run \
+        --init-onnx models/mae-small --holdout-package tuxpaint-data --window-steps 0 --full-steps 600 \
+        --lr 2e-4 --warmup 100 --loss log-mse --ema 0.995 --color-jitter 0.15 --threads 2 \
+        --baselines eval-of-mae-small-on-tuxpaint.json
+
+The held-out package is scored every --eval-every steps with the eval's own masks and
+metric (mae/heldout.py); the best weights by that PSNR go to best.pth, everything needed to go on
+(weights, EMA, optimiser, step, random state) to last.pth, so `--resume` continues a killed run.
 """
 
 import argparse
+import copy
+import csv
+import dataclasses
 import json
 import math
 import os
@@ -24,11 +38,46 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from scripts.mae.heldout import HeldOut, eval_baselines
 from scripts.mae.loaders import load_checkpoint
 from scripts.mae.model import MaeConfig, MaskedAutoencoder
+from scripts.mae.onnx_weights import load_model
 
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+# Issue 15: photos from these are an untouched test set, never trained, tuned or selected on.
+RESERVED_PACKAGES = {
+    "palapeli-data",
+    "python3-scipy",
+    "python3-sklearn",
+    "python-matplotlib-data",
+    "lomiri-wallpapers-20.04",
+}
+RESERVED_PATHS = ("/activities/details/",)  # gcompris-qt-data's `details` activity
+
+
+def read_manifest(path: Path) -> dict:
+    """File name -> manifest row (package, path_in_package, licence, credit ...)."""
+    with open(path, newline="") as f:
+        return {Path(row["file"]).name: row for row in csv.DictReader(f)}
+
+
+def split_by_package(paths, photos, manifest: dict, holdout_package: str):
+    """The whole `holdout_package` is held out; a reserved photo anywhere is an error."""
+    train, held = [], []
+    for path, photo in zip(paths, photos):
+        row = manifest.get(path.name)
+        if row is None:
+            raise SystemExit(f"{path.name}: not in the manifest, so its package and licence are unknown")
+        if row["package"] in RESERVED_PACKAGES or any(p in row["path_in_package"] for p in RESERVED_PATHS):
+            raise SystemExit(
+                f"{path.name}: from a reserved package ({row['package']}); remove it from the data"
+            )
+        (held if row["package"] == holdout_package else train).append((path, photo))
+    if not held:
+        raise SystemExit(f"no photo of package {holdout_package!r} in the data")
+    return train, held
 
 
 def load_photos(folder: Path):
@@ -70,6 +119,19 @@ def random_resized_crop(photo, size: int, rng: random.Random, scale=(0.35, 1.0),
     return crop.clamp(0, 255)
 
 
+def colour_jitter(crop, strength: float, rng: random.Random):
+    """Brightness, contrast and saturation each scaled by a factor in [1 - s, 1 + s] (torchvision's
+    ColorJitter rules), on [1, 3, S, S] in 0..255: more looks per photo from a small data set."""
+    if strength <= 0:
+        return crop
+    crop = crop * rng.uniform(1 - strength, 1 + strength)
+    grey = (crop * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    crop = grey.mean() + (crop - grey.mean()) * rng.uniform(1 - strength, 1 + strength)
+    grey = (crop * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    crop = grey + (crop - grey) * rng.uniform(1 - strength, 1 + strength)
+    return crop.clamp(0, 255)
+
+
 def center_crop(photo, size: int):
     """Shorter side to `size` (bicubic), then the central size x size square: the app's preprocessing."""
     _, H, W = photo.shape
@@ -86,10 +148,18 @@ def normalize(pixels):  # [B, 3, S, S] in 0..255
     return (pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
 
 
-def make_batch(train, batch_size: int, cfg: MaeConfig, rng: random.Random, window: int, min_scale: float):
+def make_batch(
+    train,
+    batch_size: int,
+    cfg: MaeConfig,
+    rng: random.Random,
+    window: int,
+    min_scale: float,
+    jitter: float = 0.0,
+):
     """window == grid: whole images; else a random window x window patch window of each crop."""
     crops = [
-        random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0))
+        colour_jitter(random_resized_crop(photo, cfg.image_size, rng, scale=(min_scale, 1.0)), jitter, rng)
         for _, photo in rng.sample(train, batch_size)
     ]
     imgs = torch.cat(crops)
@@ -131,9 +201,47 @@ def param_groups(model, weight_decay: float):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def save_checkpoint(model, path: Path, train_info: dict):
+def training_loss(model, imgs, mask_ratio: float, kind: str, positions=None):
+    """mse: upstream's mean over images of the masked MSE. log-mse: mean of log(masked MSE) per
+    image. The eval averages PSNR = 10 log10(255^2 / MSE) over images, i.e. -10 log10(MSE) up to a
+    constant, so log-mse is the metric itself (in normalised pixels); plain MSE lets the few
+    hardest images (foliage, gravel) dominate the gradient, where a smooth fill is beaten least."""
+    per_image = model.loss_per_image(imgs, mask_ratio, positions)  # [B]
+    if kind == "log-mse":
+        return per_image.clamp(min=1e-6).log().mean(), per_image.mean()
+    return per_image.mean(), per_image.mean()
+
+
+ENCODER_PREFIXES = ("patch_embed.", "cls_token", "pos_embed", "blocks.", "norm.")
+
+
+def with_new_decoder(model, sizes: MaeConfig):
+    """`model`'s encoder with a freshly initialised decoder of `sizes`' decoder dimensions."""
+    cfg = dataclasses.replace(
+        model.cfg,
+        decoder_embed_dim=sizes.decoder_embed_dim,
+        decoder_depth=sizes.decoder_depth,
+        decoder_num_heads=sizes.decoder_num_heads,
+    )
+    fresh = MaskedAutoencoder(cfg).train()
+    encoder = {k: v for k, v in model.state_dict().items() if k.startswith(ENCODER_PREFIXES)}
+    missing, unexpected = fresh.load_state_dict(encoder, strict=False)
+    assert not unexpected and all(not k.startswith(ENCODER_PREFIXES) for k in missing)
+    return fresh
+
+
+def set_encoder_trainable(model, trainable: bool):
+    for name, param in model.named_parameters():
+        if name.startswith(ENCODER_PREFIXES):
+            param.requires_grad_(trainable)
+
+
+def save_checkpoint(model, path: Path, train_info: dict, **extra):
+    """Our checkpoint format (scripts/export_onnx.py reads it); `extra` for resuming only."""
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "config": model.cfg.to_dict(), "train": train_info}, tmp)
+    torch.save(
+        {"model": model.state_dict(), "config": model.cfg.to_dict(), "train": train_info, **extra}, tmp
+    )
     os.replace(tmp, path)
 
 
@@ -164,9 +272,42 @@ def main():
     parser.add_argument("--decoder-depth", type=int, default=3)
     parser.add_argument("--decoder-num-heads", type=int, default=4)
     parser.add_argument("--holdout-every", type=int, default=12, help="hold out every Nth photo (0: none)")
+    parser.add_argument(
+        "--holdout-package",
+        help="hold out this whole package instead (needs the manifest); "
+        "scored with the eval's masks and baselines, best weights to best.pth",
+    )
+    parser.add_argument("--manifest", type=Path, help="manifest.csv (default: beside the data folder)")
+    parser.add_argument(
+        "--baselines",
+        type=Path,
+        help="`npm run --silent eval -- --json` of the held-out package "
+        "(seeds 0,1,2): its per-image baselines give the logged win counts",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenBLAS threads separately)")
     parser.add_argument(
         "--init", type=Path, help="start from this checkpoint's weights (fine-tuning; sizes from it)"
+    )
+    parser.add_argument("--init-onnx", type=Path, help="start from an exported model folder's ONNX weights")
+    parser.add_argument(
+        "--new-decoder",
+        action="store_true",
+        help="with --init-onnx: keep its encoder, start a fresh decoder of the --decoder-* sizes",
+    )
+    parser.add_argument(
+        "--freeze-encoder-steps", type=int, default=0, help="train the decoder alone for this many steps"
+    )
+    parser.add_argument("--resume", action="store_true", help="go on from OUT/last.pth (same arguments)")
+    parser.add_argument("--loss", choices=["mse", "log-mse"], default="mse", help="see training_loss")
+    parser.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        help="also keep an exponential moving average of "
+        "the weights with this decay (0: none); it is scored and can be the best",
+    )
+    parser.add_argument(
+        "--color-jitter", type=float, default=0.0, help="brightness/contrast/saturation strength"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=50)
@@ -191,15 +332,50 @@ def main():
         model, _ = load_checkpoint(str(args.init))
         cfg = model.cfg
         model.train()
+    elif args.init_onnx:
+        model = load_model(args.init_onnx).train()
+        if args.new_decoder:
+            model = with_new_decoder(model, cfg)
+        cfg = model.cfg
     else:
         model = MaskedAutoencoder(cfg).train()
     paths, photos = load_photos(args.data)
-    train, held = split_holdout(paths, photos, args.holdout_every)
+    heldout = None
+    if args.holdout_package:
+        manifest = read_manifest(args.manifest or args.data.parent / "manifest.csv")
+        train, held = split_by_package(paths, photos, manifest, args.holdout_package)
+        heldout = HeldOut(
+            [p for p, _ in held],
+            cfg.image_size,
+            cfg.patch_size,
+            IMAGENET_MEAN.flatten().tolist(),
+            IMAGENET_STD.flatten().tolist(),
+            args.mask_ratio,
+            baselines=eval_baselines(json.loads(args.baselines.read_text())) if args.baselines else None,
+        )
+        start = heldout.evaluate(model)
+        print(
+            json.dumps(
+                {
+                    "held_out_start": {
+                        "psnr": start.model_psnr,
+                        "baselines": start.baselines,
+                        "wins": start.wins,
+                        "per_image": start.per_image,
+                    }
+                }
+            ),
+            flush=True,
+        )
+    else:
+        train, held = split_holdout(paths, photos, args.holdout_every)
     (args.out / "holdout.txt").write_text("".join(f"{p.name}\n" for p, _ in held))
+    (args.out / "training-files.txt").write_text("".join(f"{p.name}\n" for p, _ in train))
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{len(train)} training photos, {len(held)} held out; {n_params / 1e6:.2f}M parameters", flush=True)
 
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
+    ema = copy.deepcopy(model).eval() if args.ema > 0 else None
     total = args.window_steps + args.full_steps
     log = {
         "args": {k: str(v) for k, v in vars(args).items()},
@@ -209,19 +385,42 @@ def main():
         "held_out_photos": len(held),
         "steps": [],
         "validation": [],
+        "held_out": [],
     }
-    started, running = time.time(), []
-    for step in range(total):
+    first_step, best_psnr = 0, -math.inf
+    if args.resume:
+        state = torch.load(args.out / "last.pth", map_location="cpu")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        log, first_step, best_psnr = state["log"], state["train"]["step"], state["best_psnr"]
+        # A resumed run may change the schedule (e.g. --full-steps): record what it went on with.
+        log.setdefault("resumed", []).append(
+            {"step": first_step, "args": {k: str(v) for k, v in vars(args).items()}}
+        )
+    started, running = time.time() - log.get("elapsed_s", 0), []
+    for step in range(first_step, total):
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
         batch_size = args.window_batch if step < args.window_steps else args.full_batch
-        imgs, positions = make_batch(train, batch_size, cfg, rng, window, args.min_crop_scale)
+        set_encoder_trainable(model, step >= args.freeze_encoder_steps)
+        imgs, positions = make_batch(
+            train, batch_size, cfg, rng, window, args.min_crop_scale, args.color_jitter
+        )
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, total, args.warmup, args.lr, args.min_lr)
-        loss = model.loss(imgs, args.mask_ratio, positions)
+        loss, mse = training_loss(model, imgs, args.mask_ratio, args.loss, positions)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        running.append(loss.item())
+        if ema is not None:
+            with torch.no_grad():
+                for average, current in zip(ema.state_dict().values(), model.state_dict().values()):
+                    if average.dtype.is_floating_point:
+                        average.mul_(args.ema).add_(current, alpha=1 - args.ema)
+        running.append(mse.item())
         if (step + 1) % args.log_every == 0:
             entry = {
                 "step": step + 1,
@@ -234,11 +433,51 @@ def main():
             running = []
             print(json.dumps(entry), flush=True)
         if (step + 1) % args.eval_every == 0 or step + 1 == total:
-            val = validation_loss(model, held, args.mask_ratio)
-            log["validation"].append({"step": step + 1, "loss": val})
-            print(json.dumps({"step": step + 1, "validation_loss": val}), flush=True)
+            info = {"step": step + 1, "total_steps": total}
+            if heldout is None:
+                val = validation_loss(model, held, args.mask_ratio)
+                log["validation"].append({"step": step + 1, "loss": val})
+                print(json.dumps({"step": step + 1, "validation_loss": val}), flush=True)
+            else:
+                for name, candidate in [("weights", model), ("ema", ema)]:
+                    if candidate is None:
+                        continue
+                    scores = heldout.evaluate(candidate)
+                    entry = {
+                        "step": step + 1,
+                        "weights": name,
+                        "psnr": round(scores.model_psnr, 4),
+                        "wins": scores.wins,
+                        "per_image": {k: round(v, 3) for k, v in scores.per_image.items()},
+                    }
+                    log["held_out"].append(entry)
+                    print(json.dumps({k: v for k, v in entry.items() if k != "per_image"}), flush=True)
+                    if scores.model_psnr > best_psnr:
+                        best_psnr = scores.model_psnr
+                        save_checkpoint(
+                            candidate,
+                            args.out / "best.pth",
+                            {
+                                **info,
+                                "weights": name,
+                                "held_out_psnr": scores.model_psnr,
+                                "held_out_package": args.holdout_package,
+                                "wins": scores.wins,
+                            },
+                        )
             log["elapsed_s"] = round(time.time() - started, 1)
-            save_checkpoint(model, args.out / "checkpoint.pth", {"step": step + 1, "total_steps": total})
+            save_checkpoint(model, args.out / "checkpoint.pth", info)
+            save_checkpoint(
+                model,
+                args.out / "last.pth",
+                info,
+                optimizer=optimizer.state_dict(),
+                ema=None if ema is None else ema.state_dict(),
+                rng=rng.getstate(),
+                torch_rng=torch.get_rng_state(),
+                log=log,
+                best_psnr=best_psnr,
+            )
             (args.out / "train_log.json").write_text(json.dumps(log, indent=1))
 
 

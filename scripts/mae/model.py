@@ -224,6 +224,10 @@ class MaskedAutoencoder(nn.Module):
     # --- training -----------------------------------------------------------------------------
     def loss(self, imgs, mask_ratio: float, positions=None):
         """Upstream forward(): random masking, mean squared error over the masked patches."""
+        return self.loss_per_image(imgs, mask_ratio, positions).mean()  # every image masks as many
+
+    def loss_per_image(self, imgs, mask_ratio: float, positions=None):
+        """[B] mean squared error over each image's masked patches (random masking as upstream)."""
         target = self.patchify(imgs)  # [B, N, P*P*C]
         B, N, _ = target.shape
         noise = torch.rand(B, N)
@@ -240,5 +244,5 @@ class MaskedAutoencoder(nn.Module):
         if self.cfg.norm_pix_loss:
             mean, var = target.mean(dim=-1, keepdim=True), target.var(dim=-1, keepdim=True)
             target = (target - mean) / (var + 1e-6) ** 0.5
-        per_patch = ((pred - target) ** 2).mean(dim=-1)
-        return (per_patch * mask).sum() / mask.sum()
+        per_patch = ((pred - target) ** 2).mean(dim=-1)  # [B, N]
+        return (per_patch * mask).sum(dim=1) / mask.sum(dim=1)

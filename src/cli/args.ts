@@ -29,6 +29,16 @@ export function parseSeeds(text: string): number[] {
   }
 }
 
+/** Diffusion rounds of a `--baseline diffusion:N` (inverse-distance fill, then N rounds of diffusion). */
+export function parseDiffusionBaseline(text: string): number {
+  const match = /^diffusion:(\d+)$/.exec(text.trim());
+  const rounds = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(rounds)) {
+    throw new UsageError(`--baseline must be diffusion:N with N a whole number of rounds (got "${text}")`);
+  }
+  return rounds;
+}
+
 /** parseArgs reports unknown options, missing values and the like as errors with these codes. */
 export function isUsageError(error: unknown): boolean {
   if (error instanceof UsageError) return true;

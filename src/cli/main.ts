@@ -2,7 +2,8 @@
  * MAE Lens command line (Node, onnxruntime-node, the same src/mae code as the browser). --model
  * PATH: an export folder, a Hugging Face folder (config.json + weights) or a Meta .pth.
  *
- *   npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]
+ *   npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2]
+ *                   [--baseline diffusion:N]... [--json]
  *   npm run reconstruct -- [--model PATH] [--mask-ratio R] [--seed S | --noise FILE.npy]
  *                          [--out DIR] [--save-tensors] IMAGE...
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
@@ -11,12 +12,20 @@ import { parseArgs } from 'node:util';
 
 import { BENCH_USAGE, runBench } from '../bench/main';
 import { errorText } from '../shared/errorText';
-import { DEFAULT_MODEL, isUsageError, parseRatio, parseSeeds, UsageError } from './args';
+import {
+  DEFAULT_MODEL,
+  isUsageError,
+  parseDiffusionBaseline,
+  parseRatio,
+  parseSeeds,
+  UsageError,
+} from './args';
 import { evaluate } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
 const EVAL_USAGE =
-  'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2] [--json]';
+  'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2]\n' +
+  '                        [--baseline diffusion:N]... [--json]';
 
 async function runEval(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +36,7 @@ async function runEval(args: string[]): Promise<number> {
       'mask-ratio': { type: 'string', default: '0.75' },
       seeds: { type: 'string', default: '0,1,2' },
       json: { type: 'boolean', default: false },
+      baseline: { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.data) throw new UsageError('--data DIR is required');
@@ -36,14 +46,18 @@ async function runEval(args: string[]): Promise<number> {
     maskRatio: parseRatio(values['mask-ratio']),
     seeds: parseSeeds(values.seeds),
     json: values.json,
+    diffusionRounds: values.baseline.map(parseDiffusionBaseline),
   });
-  const { model_psnr, interpolation_psnr, mean_fill_psnr } = result.summary;
+  const { model_psnr, interpolation_psnr, mean_fill_psnr, diffusion_psnr, model_wins } = result.summary;
   if (values.json) {
     console.log(JSON.stringify(result));
   } else {
     console.log(
       `\n${result.images.length} images: model ${model_psnr.toFixed(2)} dB, interpolation ${interpolation_psnr.toFixed(2)} dB, mean fill ${mean_fill_psnr.toFixed(2)} dB`,
     );
+    for (const [name, psnr] of Object.entries(diffusion_psnr)) console.log(`${name} ${psnr.toFixed(2)} dB`);
+    const wins = Object.entries(model_wins).map(([name, count]) => `${name} ${count}`);
+    console.log(`model wins (images of ${result.images.length}): ${wins.join(', ')}`);
   }
   return 0;
 }

@@ -257,8 +257,9 @@ export function interpolationBaseline(
   mask: ArrayLike<number>,
   imageSize: number,
   patchSize: number,
+  rounds: number = DIFFUSION_ROUNDS,
 ): { pixels: Float32Array; psnr: number } {
-  const pixels = interpolationFill(truth, mask, imageSize, patchSize);
+  const pixels = interpolationFill(truth, mask, imageSize, patchSize, rounds);
   return { pixels, psnr: maskedMetrics(truth, pixels, mask, imageSize, patchSize).psnr };
 }
 
