@@ -105,7 +105,7 @@ function fail(field: string, expected: string, got: unknown): never {
   throw new ModelConfigError(`config.json: "${field}" must be ${expected} (got ${describe(got)})`);
 }
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

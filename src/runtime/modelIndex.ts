@@ -3,6 +3,8 @@
  * folders under models/ (see src/build/modelsPlugin.ts).
  */
 
+import { isObject } from '../formats/config';
+
 export const MODEL_INDEX_FORMAT = 'mae-lens-model-index/1';
 
 export interface ModelIndexEntry {
@@ -27,10 +29,6 @@ export interface ModelIndex {
   models: ModelIndexEntry[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -39,7 +37,7 @@ function parseEntry(value: unknown, at: number): ModelIndexEntry {
   const fail = (field: string): never => {
     throw new Error(`models/index.json: models[${at}].${field} is missing or invalid`);
   };
-  if (!isRecord(value)) return fail('(entry)');
+  if (!isObject(value)) return fail('(entry)');
   const { id, name, config, bytes, parameters, imageSize, patchSize } = value;
   if (typeof id !== 'string' || id === '') fail('id');
   if (typeof name !== 'string') fail('name');
@@ -61,7 +59,7 @@ function parseEntry(value: unknown, at: number): ModelIndexEntry {
 
 /** Validates a parsed models/index.json. */
 export function parseModelIndex(json: unknown): ModelIndex {
-  if (!isRecord(json) || json.format !== MODEL_INDEX_FORMAT || !Array.isArray(json.models)) {
+  if (!isObject(json) || json.format !== MODEL_INDEX_FORMAT || !Array.isArray(json.models)) {
     throw new Error(`models/index.json: expected {"format": "${MODEL_INDEX_FORMAT}", "models": [...]}`);
   }
   const models = json.models.map(parseEntry);

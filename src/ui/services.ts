@@ -10,6 +10,7 @@ import {
   type ByteProgress,
   fetchModelBytes,
   fetchModelConfig,
+  fetchOk,
   ModelFileError,
   type ModelFileStore,
   readLocalModel,
@@ -20,12 +21,6 @@ import { openBrowserCamera } from './camera';
 import { sampleUrl } from './samples';
 import { createOfflineServices } from './siteWorker';
 import type { AppServices, LoadedModel } from './store';
-
-async function fetchOk(url: string): Promise<Response> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response;
-}
 
 async function fetchBundledModel(
   configUrl: string,
@@ -71,7 +66,7 @@ export function createBrowserServices(client: InferenceClient): AppServices {
   const baseline = startBaselineWorker();
   return {
     async loadModelIndex() {
-      const response = await fetchOk(`${base}models/index.json`);
+      const response = await fetchOk(`${base}models/index.json`, fetch);
       return parseModelIndex(await response.json());
     },
     async fetchModel(entry, onProgress) {
@@ -106,7 +101,7 @@ export function createBrowserServices(client: InferenceClient): AppServices {
       return baseline.fill(request);
     },
     async loadSample(sample) {
-      const response = await fetchOk(sampleUrl(sample));
+      const response = await fetchOk(sampleUrl(sample), fetch);
       return decodeImage(await response.blob(), sample.title);
     },
     decodeImage,
