@@ -124,7 +124,15 @@ beforeAll(async () => {
 
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  context.on('request', (request) => requests.push(request.url()));
+  // What reached the network: a request the service worker answered from its cache did not.
+  context.on(
+    'requestfinished',
+    (request) =>
+      void request.response().then((response) => {
+        if (!response?.fromServiceWorker()) requests.push(request.url());
+      }),
+  );
+  context.on('requestfailed', (request) => requests.push(request.url()));
   page = await context.newPage();
   consoleErrors = recordErrors(page);
 }, 240_000);

@@ -268,6 +268,7 @@ describe('the production build, served with its headers', () => {
       'https://web.dev': 'a link in an onnxruntime-web warning',
       'https://rolldown.rs': 'a link in a bundler runtime error message',
       'https://commons.wikimedia.org': 'text of the sample photos’ credits',
+      'https://arxiv.org': 'links to the papers the article cites, followed only when the reader clicks one',
     };
     const unexplained = [...found].filter(([origin]) => !(origin in explained));
     expect(unexplained, 'origins in dist/ without a reason').toEqual([]);
