@@ -120,10 +120,12 @@ export function Article() {
             <li key={section.id}>
               <a
                 href={`#article-${section.id}`}
-                // Fragment navigation scrolls but leaves focus behind: take it to the heading.
-                onClick={() =>
-                  document.getElementById(`article-${section.id}`)?.focus({ preventScroll: true })
-                }
+                // Focus (and so scroll to) the heading; no fragment navigation, which would change
+                // the page's URL state (urlSync) and leave focus behind.
+                onClick={(event) => {
+                  event.preventDefault();
+                  document.getElementById(`article-${section.id}`)?.focus();
+                }}
               >
                 {section.title}
               </a>
