@@ -19,12 +19,15 @@ afterEach(cleanup);
 
 const config = configWith(32, 8);
 
-/** A camera with a new frame at every tick of the event loop. */
+/**
+ * A camera with a new frame every 20 ms. (A frame at every tick of the event loop kept React
+ * busy for good, and act() could then wait for ever for the page to settle.)
+ */
 function fakeCamera(): CameraFeed & { stopped: boolean } {
   return {
     stopped: false,
     async nextFrame(size): Promise<Image8 | null> {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       return this.stopped
         ? null
         : { width: size, height: size, data: new Uint8ClampedArray(size * size * 4) };
