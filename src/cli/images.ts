@@ -1,5 +1,5 @@
-/** Image files for the Node tools: decode PNG/JPEG with pure-JS codecs, write PNG. */
-import { readFile, writeFile } from 'node:fs/promises';
+/** Image files for the Node tools: decode PNG/JPEG with pure-JS codecs (figures are written by figure.ts). */
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
 import jpeg from 'jpeg-js';
@@ -44,16 +44,4 @@ export async function readImage(path: string): Promise<Image8> {
     throw new ImageFileError(`${path}: cannot decode (${errorText(error)})`);
   }
   throw new ImageFileError(`${path}: not a PNG or JPEG file (${extname(path) || 'no extension'})`);
-}
-
-/** RGBA bytes `[H, W, 4]` to a PNG file. */
-export async function writePng(
-  path: string,
-  width: number,
-  height: number,
-  rgba: Uint8ClampedArray | Uint8Array,
-) {
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  await writeFile(path, PNG.sync.write(png));
 }

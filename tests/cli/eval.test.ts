@@ -19,7 +19,7 @@ import {
   type ImageScore,
   summarize,
 } from '../../src/cli/eval';
-import { writePng } from '../../src/cli/images';
+import { writePng } from '../helpers/png';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const modelDir = join(repoRoot, 'tests/fixtures/onnx/official');

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/cli/args';
-import { readImage, writePng } from '../../src/cli/images';
+import { readImage } from '../../src/cli/images';
 import { reconstructImages, type ReconstructOptions, runReconstruct } from '../../src/cli/reconstruct';
 import { panelLayout } from '../../src/formats/figure';
 import { type NpyArray, parseNpy, writeNpy } from '../../src/formats/npy';
@@ -22,6 +22,7 @@ import { randomMasking } from '../../src/mae/masking';
 import { maskedMetrics } from '../../src/mae/metrics';
 import { predictionToPixels } from '../../src/mae/views';
 import { asFloat32, asIndices, asUint8, loadReference, referenceDir } from '../helpers/fixture';
+import { writePng } from '../helpers/png';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const modelDir = join(repoRoot, 'tests/fixtures/onnx/official');

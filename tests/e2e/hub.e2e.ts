@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { writePng } from '../../src/cli/images';
 import { reconstructImages } from '../../src/cli/reconstruct';
 import { parseNpy } from '../../src/formats/npy';
 import { predictionToPixels } from '../../src/mae/views';
 import { asUint8, loadReference, referenceDir } from '../helpers/fixture';
+import { writePng } from '../helpers/png';
 import {
   alertText,
   buildDist,
