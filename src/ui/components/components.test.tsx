@@ -384,6 +384,21 @@ describe('offline use and updates', () => {
     expect(screen.getByText('· 37.0 MB stored')).toBeInTheDocument();
   });
 
+  it('stays offline-ready when an older status check answers after a newer one', async () => {
+    const { offline, appCached } = fakeOffline();
+    const { store } = setup(undefined, { offline });
+    let answerFirst!: (usage: number) => void;
+    offline.storageUsage.mockImplementationOnce(() => new Promise((resolve) => (answerFirst = resolve)));
+    act(() => store.getState().startOffline());
+    // The model loads while the app is still being saved: this check finds the model not cached.
+    await start(store);
+    await appCached();
+    expect(screen.getByText('Offline-ready')).toBeInTheDocument();
+    await act(async () => answerFirst(1_000));
+    expect(screen.getByText('Offline-ready')).toBeInTheDocument();
+    expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
+  });
+
   it('is not offline-ready while a model from a URL is not cached', async () => {
     const config = configWith(224, 16);
     const { offline, appCached } = fakeOffline(false);

@@ -10,6 +10,9 @@ import type { OfflineSlice, SliceCreator } from './types';
 export const createOfflineSlice: SliceCreator<OfflineSlice> =
   ({ offline: services }) =>
   (set, get, api) => {
+    /** Refreshes overlap (a model load and the app cache finish together): the last one started wins. */
+    let refreshes = 0;
+
     async function modelCached(): Promise<boolean | null> {
       const { model, config, appCache } = get();
       if (!model || !config || model.kind === 'local') return null;
@@ -44,8 +47,9 @@ export const createOfflineSlice: SliceCreator<OfflineSlice> =
 
       async refreshOfflineStatus() {
         if (!services) return;
+        const refresh = ++refreshes;
         const [cached, usage] = await Promise.all([modelCached(), services.storageUsage()]);
-        set({ modelCached: cached, storageUsage: usage });
+        if (refresh === refreshes) set({ modelCached: cached, storageUsage: usage });
       },
 
       async clearCachedModels() {
