@@ -44,17 +44,19 @@ export function perPatchMse(
 ): Float64Array {
   const grid = checkSizes(imageSize, patchSize, truth, predicted);
   const sums = new Float64Array(grid * grid);
-  const patchOf = sharedPatchIndex(imageSize, patchSize);
-  for (let i = 0; i < patchOf.length; i++) {
+  const valuesPerRow = patchSize * 3; // one patch's row of RGB
+  for (let l = 0; l < sums.length; l++) {
+    const topLeft = (Math.floor(l / grid) * patchSize * imageSize + (l % grid) * patchSize) * 3;
     let squares = 0;
-    for (let c = 0; c < 3; c++) {
-      const error = clip255(predicted[i * 3 + c]!) - truth[i * 3 + c]!;
-      squares += error * error;
+    for (let row = 0; row < patchSize; row++) {
+      const start = topLeft + row * imageSize * 3;
+      for (let at = start; at < start + valuesPerRow; at++) {
+        const error = clip255(predicted[at]!) - truth[at]!;
+        squares += error * error;
+      }
     }
-    sums[patchOf[i]!]! += squares;
+    sums[l] = squares / (valuesPerRow * patchSize);
   }
-  const valuesPerPatch = patchSize * patchSize * 3;
-  for (let l = 0; l < sums.length; l++) sums[l]! /= valuesPerPatch;
   return sums;
 }
 

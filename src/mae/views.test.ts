@@ -32,6 +32,15 @@ describe('normalize / toByte', () => {
     ]);
   });
 
+  it('agrees with Math.round on the clipped value, at the edges and on random doubles', () => {
+    const edges = [0.49999999999999994, 0.5, 1.4999999999999998, 1.5, 2.5, 254.49999999999997, 254.5];
+    const random = Array.from({ length: 20_000 }, (_, i) => ((Math.sin(i * 12.9898) * 43758.5453) % 1) * 300);
+    const halves = Array.from({ length: 255 }, (_, n) => n + 0.5);
+    for (const value of [...edges, ...random, ...halves, ...halves.map((h) => Math.fround(h - 1e-5))]) {
+      expect(toByte(value)).toBe(Math.round(Math.min(255, Math.max(0, value))));
+    }
+  });
+
   it('round-trips every byte value in every channel', () => {
     const all = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => Math.floor(i / 3) % 256);
     expect(denormalize(normalize(all, 16, mean, std), 16, mean, std)).toEqual(all);
@@ -90,6 +99,23 @@ describe('views', () => {
       masked: maskedView(image, mask, 2),
       reconstruction: reconstructionView(pixels, 4),
       reconstructionPlusVisible: pastedView(image, pixels, mask, 2),
+    });
+  });
+
+  it("composes the four view functions' bytes on a larger image with a random mask", () => {
+    const size = 32;
+    const big = {
+      width: size,
+      height: size,
+      data: Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31) % 256),
+    };
+    const pixels = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37) * 160 + 127);
+    const randomMask = Array.from({ length: 64 }, (_, l) => ((l * 7919) % 11 < 8 ? 1 : 0));
+    expect(composeViewsFromPixels(big, pixels, randomMask, 4, [9, 99, 199])).toEqual({
+      original: originalView(big),
+      masked: maskedView(big, randomMask, 4, [9, 99, 199]),
+      reconstruction: reconstructionView(pixels, size),
+      reconstructionPlusVisible: pastedView(big, pixels, randomMask, 4),
     });
   });
 
