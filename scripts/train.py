@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Train a small ViT-MAE on CPU from a folder of photos.
+"""Train a small ViT-MAE from a folder of photos, on CPU or on a CUDA GPU (--device).
 
 Two phases share one AdamW run and one warm-up + cosine schedule:
   1. windows: each step sees a random G/2 x G/2 window of patches cut from a full-size crop, with
@@ -17,6 +17,10 @@ Continuing the bundled model with one whole package held out for selection (issu
         --lr 2e-4 --warmup 100 --loss log-mse --ema 0.995 --color-jitter 0.15 --threads 2 \
         --baselines eval-of-mae-small-on-tuxpaint.json
 
+On a GPU (scripts/gpu_train.sh runs this on the device machine) the photos live on the GPU, the
+crops and resizes run there, and the forward pass runs in bfloat16 autocast; --max-minutes ends a
+run in time to score and save it.
+
 The held-out package is scored every --eval-every steps with the eval's own masks and
 metric (mae/heldout.py); the best weights by that PSNR go to best.pth, everything needed to go on
 (weights, EMA, optimiser, step, random state) to last.pth, so `--resume` continues a killed run.
@@ -26,6 +30,7 @@ import argparse
 import copy
 import csv
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -55,6 +60,9 @@ RESERVED_PACKAGES = {
     "lomiri-wallpapers-20.04",
 }
 RESERVED_PATHS = ("/activities/details/",)  # gcompris-qt-data's `details` activity
+
+# With --max-minutes, the steps timed before the schedule is fitted to the budget.
+TIMING_STEPS = 50
 
 
 def read_manifest(path: Path) -> dict:
@@ -125,9 +133,10 @@ def colour_jitter(crop, strength: float, rng: random.Random):
     if strength <= 0:
         return crop
     crop = crop * rng.uniform(1 - strength, 1 + strength)
-    grey = (crop * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    luma = torch.tensor([0.299, 0.587, 0.114], device=crop.device).view(1, 3, 1, 1)
+    grey = (crop * luma).sum(1, keepdim=True)
     crop = grey.mean() + (crop - grey.mean()) * rng.uniform(1 - strength, 1 + strength)
-    grey = (crop * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    grey = (crop * luma).sum(1, keepdim=True)
     crop = grey + (crop - grey) * rng.uniform(1 - strength, 1 + strength)
     return crop.clamp(0, 255)
 
@@ -145,7 +154,7 @@ def center_crop(photo, size: int):
 
 
 def normalize(pixels):  # [B, 3, S, S] in 0..255
-    return (pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
+    return (pixels / 255.0 - IMAGENET_MEAN.to(pixels.device)) / IMAGENET_STD.to(pixels.device)
 
 
 def make_batch(
@@ -187,6 +196,11 @@ def validation_loss(model, held, mask_ratio: float, seeds=(0, 1, 2)):
     return float(np.mean(losses))
 
 
+def on_cpu(model):
+    """`model` itself on the CPU, else a CPU copy: the held-out scoring runs there."""
+    return model if next(model.parameters()).device.type == "cpu" else copy.deepcopy(model).cpu()
+
+
 def lr_at(step: int, total: int, warmup: int, base_lr: float, min_lr: float):
     if step < warmup:
         return base_lr * (step + 1) / warmup
@@ -201,12 +215,13 @@ def param_groups(model, weight_decay: float):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def training_loss(model, imgs, mask_ratio: float, kind: str, positions=None):
+def training_loss(model, imgs, mask_ratio: float, kind: str, positions=None, autocast=False):
     """mse: upstream's mean over images of the masked MSE. log-mse: mean of log(masked MSE) per
     image. The eval averages PSNR = 10 log10(255^2 / MSE) over images, i.e. -10 log10(MSE) up to a
     constant, so log-mse is the metric itself (in normalised pixels); plain MSE lets the few
     hardest images (foliage, gravel) dominate the gradient, where a smooth fill is beaten least."""
-    per_image = model.loss_per_image(imgs, mask_ratio, positions)  # [B]
+    with torch.autocast(device_type=imgs.device.type, dtype=torch.bfloat16, enabled=autocast):
+        per_image = model.loss_per_image(imgs, mask_ratio, positions).float()  # [B]
     if kind == "log-mse":
         return per_image.clamp(min=1e-6).log().mean(), per_image.mean()
     return per_image.mean(), per_image.mean()
@@ -237,11 +252,11 @@ def set_encoder_trainable(model, trainable: bool):
 
 
 def save_checkpoint(model, path: Path, train_info: dict, **extra):
-    """Our checkpoint format (scripts/export_onnx.py reads it); `extra` for resuming only."""
+    """Our checkpoint format (scripts/export_onnx.py reads it); `extra` for resuming only. The
+    weights are stored on the CPU, so a checkpoint trained on a GPU loads anywhere."""
     tmp = path.with_suffix(".tmp")
-    torch.save(
-        {"model": model.state_dict(), "config": model.cfg.to_dict(), "train": train_info, **extra}, tmp
-    )
+    weights = {name: value.cpu() for name, value in model.state_dict().items()}
+    torch.save({"model": weights, "config": model.cfg.to_dict(), "train": train_info, **extra}, tmp)
     os.replace(tmp, path)
 
 
@@ -309,6 +324,16 @@ def main():
     parser.add_argument(
         "--color-jitter", type=float, default=0.0, help="brightness/contrast/saturation strength"
     )
+    parser.add_argument(
+        "--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, cuda, cuda:1, ..."
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0,
+        help="train for about this many minutes (0: no limit): after the first steps the schedule is "
+        "shortened to the steps that fit, and the step reached at the limit is scored and saved",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--eval-every", type=int, default=500)
@@ -316,6 +341,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -339,6 +366,7 @@ def main():
         cfg = model.cfg
     else:
         model = MaskedAutoencoder(cfg).train()
+    model.to(device)
     paths, photos = load_photos(args.data)
     heldout = None
     if args.holdout_package:
@@ -353,7 +381,7 @@ def main():
             args.mask_ratio,
             baselines=eval_baselines(json.loads(args.baselines.read_text())) if args.baselines else None,
         )
-        start = heldout.evaluate(model)
+        start = heldout.evaluate(on_cpu(model))
         print(
             json.dumps(
                 {
@@ -369,6 +397,8 @@ def main():
         )
     else:
         train, held = split_holdout(paths, photos, args.holdout_every)
+    # Crops, resizes and jitter run where the photos are: on a GPU the CPU would be the bottleneck.
+    train = [(path, photo.to(device)) for path, photo in train]
     (args.out / "holdout.txt").write_text("".join(f"{p.name}\n" for p, _ in held))
     (args.out / "training-files.txt").write_text("".join(f"{p.name}\n" for p, _ in train))
     n_params = sum(p.numel() for p in model.parameters())
@@ -396,13 +426,25 @@ def main():
             ema.load_state_dict(state["ema"])
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+        if on_gpu and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
         log, first_step, best_psnr = state["log"], state["train"]["step"], state["best_psnr"]
         # A resumed run may change the schedule (e.g. --full-steps): record what it went on with.
         log.setdefault("resumed", []).append(
             {"step": first_step, "args": {k: str(v) for k, v in vars(args).items()}}
         )
     started, running = time.time() - log.get("elapsed_s", 0), []
-    for step in range(first_step, total):
+    loop_started = time.time()
+    for step in itertools.count(first_step):
+        if step >= total:
+            break
+        if args.max_minutes > 0 and step == first_step + TIMING_STEPS:
+            # The schedule's cosine ends when the time does: as many steps as the budget holds.
+            per_step = (time.time() - loop_started) / TIMING_STEPS
+            left = args.max_minutes * 60 - (time.time() - loop_started)
+            total = min(total, step + max(1, int(left / per_step)))
+            log["total_steps_in_time"] = total
+            print(json.dumps({"steps_in_time": total, "s_per_step": round(per_step, 4)}), flush=True)
         window = cfg.grid_size // 2 if step < args.window_steps else cfg.grid_size
         batch_size = args.window_batch if step < args.window_steps else args.full_batch
         set_encoder_trainable(model, step >= args.freeze_encoder_steps)
@@ -411,7 +453,7 @@ def main():
         )
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, total, args.warmup, args.lr, args.min_lr)
-        loss, mse = training_loss(model, imgs, args.mask_ratio, args.loss, positions)
+        loss, mse = training_loss(model, imgs, args.mask_ratio, args.loss, positions, autocast=on_gpu)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -432,17 +474,18 @@ def main():
             log["steps"].append(entry)
             running = []
             print(json.dumps(entry), flush=True)
-        if (step + 1) % args.eval_every == 0 or step + 1 == total:
+        out_of_time = args.max_minutes > 0 and time.time() - started > args.max_minutes * 60
+        if (step + 1) % args.eval_every == 0 or step + 1 == total or out_of_time:
             info = {"step": step + 1, "total_steps": total}
             if heldout is None:
-                val = validation_loss(model, held, args.mask_ratio)
+                val = validation_loss(on_cpu(model), held, args.mask_ratio)
                 log["validation"].append({"step": step + 1, "loss": val})
                 print(json.dumps({"step": step + 1, "validation_loss": val}), flush=True)
             else:
                 for name, candidate in [("weights", model), ("ema", ema)]:
                     if candidate is None:
                         continue
-                    scores = heldout.evaluate(candidate)
+                    scores = heldout.evaluate(on_cpu(candidate))
                     entry = {
                         "step": step + 1,
                         "weights": name,
@@ -475,10 +518,16 @@ def main():
                 ema=None if ema is None else ema.state_dict(),
                 rng=rng.getstate(),
                 torch_rng=torch.get_rng_state(),
+                cuda_rng=torch.cuda.get_rng_state(device) if on_gpu else None,
                 log=log,
                 best_psnr=best_psnr,
             )
             (args.out / "train_log.json").write_text(json.dumps(log, indent=1))
+            if out_of_time:
+                print(
+                    json.dumps({"stopped": f"--max-minutes {args.max_minutes}", "step": step + 1}), flush=True
+                )
+                break
 
 
 if __name__ == "__main__":

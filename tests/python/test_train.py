@@ -78,3 +78,51 @@ class NewDecoderTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TimeBudgetTest(unittest.TestCase):
+    """--max-minutes fits the schedule to the budget, and the run ends scored and saved."""
+
+    def test_a_run_with_a_time_budget_ends_scored_with_cpu_weights(self):
+        import csv
+        import json
+        import sys
+        import tempfile
+        from unittest import mock
+
+        import numpy as np
+        from PIL import Image
+
+        from scripts import train
+
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "train").mkdir()
+            rng = np.random.default_rng(0)
+            with open(root / "manifest.csv", "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=["file", "package", "path_in_package"])
+                writer.writeheader()
+                for package, count in (("a", 3), ("b", 2)):
+                    for i in range(count):
+                        name = f"{package}-{i}.png"
+                        pixels = rng.integers(0, 256, (240, 260, 3), dtype=np.uint8)
+                        Image.fromarray(pixels).save(root / "train" / name)
+                        writer.writerow(
+                            {"file": f"train/{name}", "package": package, "path_in_package": "/x"}
+                        )
+            out = root / "run"
+            argv = ["train", "--data", str(root / "train"), "--out", str(out), "--device", "cpu"]
+            argv += ["--holdout-package", "b", "--window-steps", "0", "--full-steps", "100000"]
+            argv += ["--full-batch", "2", "--embed-dim", "32", "--depth", "1", "--num-heads", "2"]
+            argv += ["--decoder-embed-dim", "16", "--decoder-depth", "1", "--decoder-num-heads", "2"]
+            argv += ["--max-minutes", "0.005", "--eval-every", "100000", "--log-every", "10"]
+            with mock.patch.object(sys, "argv", argv), mock.patch("builtins.print"):
+                train.main()
+            log = json.loads((out / "train_log.json").read_text())
+            # 0.3 s of training is far fewer steps than the 100000 asked for, and at least the timed ones.
+            self.assertGreaterEqual(log["total_steps_in_time"], train.TIMING_STEPS + 1)
+            self.assertLess(log["total_steps_in_time"], 100000)
+            self.assertEqual([entry["step"] for entry in log["held_out"]], [log["total_steps_in_time"]])
+            best = torch.load(out / "best.pth")
+            self.assertTrue(all(value.device.type == "cpu" for value in best["model"].values()))
+            self.assertEqual(best["train"]["held_out_package"], "b")
