@@ -12,7 +12,7 @@
 # best weights split in parts under 16 MiB (what the device tool brings back), train_log.json
 # and train.log. Back here, `scripts/gpu_train.sh join RUN_DIR` puts best.pth together, then
 # `scripts/finish_training.sh RUN_DIR` exports and evaluates it. Nothing in models/ changes.
-# The recipe's numbers are starting points: TRAIN_ARGS replaces them.
+# The recipe's numbers are starting points: TRAIN_ARGS replaces them (DEVICE=cpu for a dry run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=.train-data
@@ -34,7 +34,7 @@ case "${1:-}" in
     run=$(mktemp -d)
     # shellcheck disable=SC2086  # TRAIN_ARGS is a list of arguments
     PYTHONUNBUFFERED=1 "$python" -m scripts.train --data "$data/train" --out "$run" \
-      --init-onnx models/mae-small --holdout-package tuxpaint-data --device cuda \
+      --init-onnx models/mae-small --holdout-package tuxpaint-data --device "${DEVICE:-cuda}" \
       --max-minutes "${TRAIN_MINUTES:-7}" --threads 8 --seed "${SEED:-1}" \
       ${TRAIN_ARGS:---window-steps 0 --full-steps 100000 --full-batch 128 --lr 3e-4 --min-lr 1e-5 \
         --warmup 300 --loss log-mse --ema 0.999 --color-jitter 0.2 --eval-every 500 --log-every 100} \

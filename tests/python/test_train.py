@@ -85,6 +85,7 @@ class TimeBudgetTest(unittest.TestCase):
 
     def test_a_run_with_a_time_budget_ends_scored_with_cpu_weights(self):
         import csv
+        import itertools
         import json
         import sys
         import tempfile
@@ -115,11 +116,17 @@ class TimeBudgetTest(unittest.TestCase):
             argv += ["--holdout-package", "b", "--window-steps", "0", "--full-steps", "100000"]
             argv += ["--full-batch", "2", "--embed-dim", "32", "--depth", "1", "--num-heads", "2"]
             argv += ["--decoder-embed-dim", "16", "--decoder-depth", "1", "--decoder-num-heads", "2"]
-            argv += ["--max-minutes", "0.005", "--eval-every", "100000", "--log-every", "10"]
-            with mock.patch.object(sys, "argv", argv), mock.patch("builtins.print"):
+            argv += ["--max-minutes", "0.1", "--eval-every", "100000", "--log-every", "10"]
+            # A clock that advances 50 ms each time it is read: the same steps on any machine.
+            clock = itertools.count(0, 0.05)
+            with (
+                mock.patch.object(sys, "argv", argv),
+                mock.patch("builtins.print"),
+                mock.patch.object(train.time, "time", lambda: next(clock)),
+            ):
                 train.main()
             log = json.loads((out / "train_log.json").read_text())
-            # 0.3 s of training is far fewer steps than the 100000 asked for, and at least the timed ones.
+            # 6 s of that clock is far fewer steps than the 100000 asked for, and more than the timed ones.
             self.assertGreaterEqual(log["total_steps_in_time"], train.TIMING_STEPS + 1)
             self.assertLess(log["total_steps_in_time"], 100000)
             self.assertEqual([entry["step"] for entry in log["held_out"]], [log["total_steps_in_time"]])
