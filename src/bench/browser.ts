@@ -139,9 +139,13 @@ export class BenchBrowser {
    * its mask ratio slider with the keyboard `moves` times and returns, for each move, the time
    * from the slider's input event to the app's VIEWS_PAINTED_MARK (the first animation frame after
    * the four canvases were drawn with the new views), and the WASM threads the app reports. The
-   * slider bounces between its ends; each move waits for the previous one to be on screen.
+   * slider bounces between its ends; each move waits for the previous one to be on screen. The
+   * first `warmupMoves` moves are not timed (the first runs pay for JIT and thread-pool warm-up).
    */
-  async appSliderLatencies(moves: number): Promise<{ latencies: number[]; threads: number | null }> {
+  async appSliderLatencies(
+    moves: number,
+    warmupMoves: number,
+  ): Promise<{ latencies: number[]; jsMs: number[]; threads: number | null }> {
     const page = await this.openApp();
     try {
       const slider = page.getByRole('slider', { name: 'Mask ratio' });
@@ -158,7 +162,8 @@ export class BenchBrowser {
       let value = Number(await slider.inputValue());
       let direction = 1;
       const latencies: number[] = [];
-      for (let move = 1; move <= moves; move++) {
+      const jsMs: number[] = [];
+      for (let move = 1; move <= warmupMoves + moves; move++) {
         if (value + direction > max! || value + direction < min!) direction = -direction;
         value += direction;
         await page.keyboard.press(direction > 0 ? 'ArrowRight' : 'ArrowLeft');
@@ -174,9 +179,11 @@ export class BenchBrowser {
           { mark: VIEWS_PAINTED_MARK, count: move },
           { polling: 'raf', timeout: 60_000 },
         );
+        if (move <= warmupMoves) continue;
         latencies.push((await latency.jsonValue()) as number);
+        jsMs.push(await appJavaScriptMs(page));
       }
-      return { latencies, threads: await appThreads(page) };
+      return { latencies, jsMs, threads: await appThreads(page) };
     } finally {
       await page.close();
     }
@@ -218,7 +225,11 @@ export class BenchBrowser {
     }
   }
 
-  /** The app (index.html of the same build, its default model) with its first reconstruction on screen. */
+  /**
+   * The app (index.html of the same build, its default model) with its first reconstruction on
+   * screen and its offline copy saved: a first visit's service worker downloads and hashes the
+   * whole app in the background, which is not what a slider move or a camera frame costs.
+   */
   private async openApp(): Promise<Page> {
     const page = await this.browser.newPage();
     try {
@@ -231,6 +242,10 @@ export class BenchBrowser {
         null,
         { timeout: 150_000 },
       );
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Saving the app for offline use' })
+        .waitFor({ state: 'detached', timeout: 150_000 });
       return page;
     } catch (error) {
       await page.close();
@@ -242,6 +257,14 @@ export class BenchBrowser {
     await this.browser.close();
     await this.server.close();
   }
+}
+
+/** The app's "JavaScript" statistic of the run on screen: masking, gather, views and PSNR, in ms. */
+async function appJavaScriptMs(page: Page): Promise<number> {
+  const stats = (await page.getByLabel('Run statistics').textContent()) ?? '';
+  const ms = /JavaScript([\d.]+) ms/.exec(stats)?.[1];
+  if (ms === undefined) throw new Error(`no JavaScript time in the run statistics: ${stats}`);
+  return Number(ms);
 }
 
 /** WASM threads as the app's run statistics show them; null on WebGPU. */

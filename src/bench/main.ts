@@ -379,7 +379,10 @@ async function benchBrowser(
       camera = { status: 'skipped', reason, how: CAMERA_HOW };
     } else {
       try {
-        const { latencies, threads } = await browser.appSliderLatencies(settings.sliderMoves);
+        const { latencies, jsMs, threads } = await browser.appSliderLatencies(
+          settings.sliderMoves,
+          settings.warmup,
+        );
         slider = {
           status: 'ok',
           model: sliderModel.id,
@@ -387,6 +390,7 @@ async function benchBrowser(
           moves: latencies.length,
           p50_ms: Number(percentile(latencies, 50).toFixed(2)),
           p95_ms: Number(percentile(latencies, 95).toFixed(2)),
+          js_ms: Number(percentile(jsMs, 50).toFixed(2)),
           how,
         };
         log(`  slider -> repaint: p50 ${slider.p50_ms} ms, p95 ${slider.p95_ms} ms`);

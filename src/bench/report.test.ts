@@ -59,6 +59,7 @@ const slider: SliderReport = {
   moves: 30,
   p50_ms: 40,
   p95_ms: 120,
+  js_ms: 2.5,
   how: 'test',
 };
 
@@ -151,7 +152,15 @@ describe('computeRatios', () => {
       target: 1.5,
       met: false,
     });
-    expect(find('mae-small', 'mask change JS')).toMatchObject({ value: 1.5, target: 3, met: true });
+    expect(find('mae-small', 'mask change JS before+after the graphs (in the app')).toMatchObject({
+      value: 2.5,
+      target: 3,
+      met: true,
+    });
+    // The bench page's number is reported without the target: its worker is measured cold.
+    const benchPage = find('mae-small', 'mask change JS before+after the graphs (bench page');
+    expect(benchPage).toMatchObject({ value: 1.5 });
+    expect(benchPage?.target).toBeUndefined();
   });
 
   it('holds the camera to at least 15 frames per second and a frame to 1.3 reconstructions', () => {

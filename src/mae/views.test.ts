@@ -132,6 +132,14 @@ describe('views', () => {
     expect(predictionToPixels(pred, space)).toEqual(expected);
   });
 
+  it('predictionToPixels writes into a buffer it is given, the same values as into a new one', () => {
+    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.cos(i * 0.7) * 2);
+    const out = new Float32Array(48).fill(-1);
+    expect(predictionToPixels(pred, space, out)).toBe(out);
+    expect(out).toEqual(predictionToPixels(pred, space));
+    expect(() => predictionToPixels(pred, space, new Float32Array(47))).toThrow(/out holds 47 values/);
+  });
+
   it('predictionToPixels clips to [0, 255]', () => {
     const pixels = predictionToPixels(new Float32Array(48).fill(100), space);
     expect(pixels.every((v) => v === 255)).toBe(true);

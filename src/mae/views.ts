@@ -56,8 +56,13 @@ export function sharedPatchIndex(imageSize: number, patchSize: number): Int32Arr
  * Model prediction `[N, P*P*3]` (normalised space) -> pixel values HWC `[S, S, 3]` in [0, 255]:
  * unpatchified, de-normalised with mean/std, clipped, not rounded (metrics use the exact values).
  * One pass from patches to HWC: the patch vector is already (p, q, c), HWC order within a row.
+ * Writes into `out` when given (a caller's reused buffer: a fresh 600 kB array costs page faults).
  */
-export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): Float32Array {
+export function predictionToPixels(
+  pred: ArrayLike<number>,
+  space: PixelSpace,
+  out?: Float32Array,
+): Float32Array {
   const { imageSize, patchSize, mean, std } = space;
   const grid = imageSize / patchSize;
   if (!Number.isInteger(grid) || pred.length !== imageSize * imageSize * 3) {
@@ -65,7 +70,10 @@ export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): 
       `predictionToPixels: expected ${imageSize * imageSize * 3} values for ${imageSize}x${imageSize} in patches of ${patchSize}, got ${pred.length}`,
     );
   }
-  const hwc = new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
+  if (out && out.length !== pred.length) {
+    throw new RangeError(`predictionToPixels: out holds ${out.length} values, not ${pred.length}`);
+  }
+  const hwc = out ?? new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
   const [meanR, meanG, meanB] = mean;
   const [stdR, stdG, stdB] = std;
   const clip = (value: number) => (value < 0 ? 0 : value > 255 ? 255 : value);

@@ -74,6 +74,12 @@ export interface Reconstruction extends PassTimings {
   tensors?: { pred: Float32Array; latent: Float32Array; masking: MaskPlan };
 }
 
+/**
+ * The reconstruction's pixels `[S, S, 3]` of the latest pass, reused by the next one: they live
+ * only until the views and the metrics are computed, within one synchronous stretch of a pass.
+ */
+let pixelsScratch = new Float32Array(0);
+
 /** Masks `prepared` as `options.mask` says, runs both graphs, composes the views and the metrics. */
 export async function reconstruct(
   runner: MaeRunner,
@@ -104,9 +110,14 @@ export async function reconstruct(
 
   const postStarted = performance.now();
   const statistics = options.normPixStatistics ?? 'patch';
-  const toPixels = (prediction: Float32Array) =>
-    predictionToPixels(predictionForDisplay(prediction, patches, masking.mask, config, statistics), config); // [S, S, 3]
-  const predicted = toPixels(output.pred);
+  const toPixels = (prediction: Float32Array, out?: Float32Array) =>
+    predictionToPixels(
+      predictionForDisplay(prediction, patches, masking.mask, config, statistics),
+      config,
+      out,
+    ); // [S, S, 3]
+  if (pixelsScratch.length !== output.pred.length) pixelsScratch = new Float32Array(output.pred.length);
+  const predicted = toPixels(output.pred, pixelsScratch);
   const views = composeViewsFromPixels(image, predicted, masking.mask, patchSize);
   const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
   const intermediates = wantIntermediates

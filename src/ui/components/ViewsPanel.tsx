@@ -34,9 +34,9 @@ function ViewCanvas({
   );
 }
 
-function Stat({ term, value }: { term: string; value: string }) {
+function Stat({ term, value, title }: { term: string; value: string; title?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" title={title}>
       <dt>{term}</dt>
       <dd>{value}</dd>
     </div>
@@ -58,6 +58,11 @@ export function Stats() {
       <Stat term="Encoder" value={result ? formatMs(result.encoderMs) : '—'} />
       <Stat term="Decoder" value={result ? formatMs(result.decoderMs) : '—'} />
       <Stat term="Total" value={result ? formatMs(result.totalMs) : '—'} />
+      <Stat
+        term="JavaScript"
+        title="Masking and the gather of visible patches before the graphs, the views and the PSNR after: what this run cost besides the model"
+        value={result ? formatMs(result.maskMs + result.postMs) : '—'}
+      />
       <Stat term="Backend" value={ep} />
       <Stat term="Visible tokens" value={result ? `K = ${result.visiblePatches}` : '—'} />
       <Stat term="Masked-patch PSNR" value={result ? formatPsnr(result.maskedPsnr) : '—'} />

@@ -11,7 +11,7 @@ import { lenKeep, maskFromKeptPatches } from '../../mae/masking';
 import { InferenceClient, type WorkerPort } from '../../runtime/inferenceClient';
 import type { ReconstructRequest, WorkerReply, WorkerRequest } from '../../runtime/protocol';
 import { App } from '../App';
-import { formatPsnr } from '../format';
+import { formatMs, formatPsnr } from '../format';
 import { type AppServices, type AppStore, AppStoreContext, createAppStore, runKey } from '../store';
 
 beforeAll(() => {
@@ -214,6 +214,11 @@ describe('mask modes through the page', () => {
     fireEvent.change(slider, { target: { value: '60' } });
     await settled(store);
     expect(store.getState().result!.visiblePatches).toBe(lenKeep(config.numPatches, 0.6));
+    // The JavaScript around the graphs, as the worker timed it for this run.
+    const { maskMs, postMs } = store.getState().result!;
+    expect(within(stats()).getByText('JavaScript').nextElementSibling).toHaveTextContent(
+      formatMs(maskMs + postMs),
+    );
 
     fireEvent.click(screen.getByRole('radio', { name: 'Block' }));
     await settled(store);
