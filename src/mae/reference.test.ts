@@ -78,7 +78,7 @@ describe('reference fixture, case r75', () => {
   it('composes the four views consistently with the reference tensors', () => {
     const { mask } = maskFromNoise(noise, 0.75);
     const image = { width: imageSize, height: imageSize, data: imageUint8 };
-    const views = composeViews(image, pred, mask, config);
+    const views = composeViews(image, predictionToPixels(pred, config), mask, patchSize);
     const rgb = (rgba: Uint8ClampedArray) => rgba.filter((_, i) => i % 4 !== 3);
     const alpha = (rgba: Uint8ClampedArray) => rgba.filter((_, i) => i % 4 === 3);
 

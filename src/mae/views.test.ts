@@ -4,17 +4,16 @@ import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, loadReference } from '../../tests/helpers/fixture';
 import { denormalize, normalize, toByte } from './normalize';
 import { patchify, unpatchify } from './patches';
+import type { RgbImage } from './image';
 import {
   composeViews,
-  composeViewsFromPixels,
   denormalizePerPatch,
-  maskedView,
-  originalView,
-  pastedView,
+  MASKED_FILL,
   patchIndexOfPixels,
   predictionInImageSpace,
   predictionToPixels,
   reconstructionView,
+  type Views,
 } from './views';
 
 const mean = [0.5, 0.4, 0.3] as const;
@@ -52,6 +51,28 @@ describe('normalize / toByte', () => {
   });
 });
 
+/** The four views by their definition, pixel by pixel: the reference composeViews must match. */
+function viewsPixelByPixel(
+  input: RgbImage,
+  pixels: Float32Array,
+  mask: number[],
+  patchSize: number,
+  fill = MASKED_FILL,
+): Views {
+  const patchOf = patchIndexOfPixels(input.width, patchSize);
+  const rgba = (pixel: (i: number, c: number) => number) =>
+    Uint8ClampedArray.from({ length: patchOf.length * 4 }, (_, at) =>
+      at % 4 === 3 ? 255 : pixel(Math.floor(at / 4), at % 4),
+    );
+  const removed = (i: number) => mask[patchOf[i]!] === 1;
+  return {
+    original: rgba((i, c) => input.data[i * 3 + c]!),
+    masked: rgba((i, c) => (removed(i) ? fill[c]! : input.data[i * 3 + c]!)),
+    reconstruction: rgba((i, c) => toByte(pixels[i * 3 + c]!)),
+    reconstructionPlusVisible: rgba((i, c) => (removed(i) ? toByte(pixels[i * 3 + c]!) : input.data[i * 3 + c]!)),
+  };
+}
+
 describe('views', () => {
   const mask = [1, 0, 0, 1]; // top-left and bottom-right patches removed
 
@@ -60,7 +81,7 @@ describe('views', () => {
   });
 
   it('masked view fills removed patches and keeps the rest', () => {
-    const out = rgb(maskedView(image, mask, 2, [1, 2, 3]));
+    const out = rgb(composeViews(image, new Float32Array(48), mask, 2, [1, 2, 3]).masked);
     const patchOf = patchIndexOfPixels(4, 2);
     for (let i = 0; i < 16; i++) {
       const expected = mask[patchOf[i]!] ? [1, 2, 3] : Array.from(image.data.subarray(i * 3, i * 3 + 3));
@@ -70,7 +91,7 @@ describe('views', () => {
 
   it('a perfect prediction reconstructs the input bytes', () => {
     const pred = patchify(normalize(image.data, 4, mean, std), 4, 2);
-    const views = composeViews(image, pred, mask, space);
+    const views = composeViews(image, predictionToPixels(pred, space), mask, 2);
     expect(rgb(views.original)).toEqual(Array.from(image.data));
     expect(rgb(views.reconstruction)).toEqual(Array.from(image.data));
     expect(rgb(views.reconstructionPlusVisible)).toEqual(Array.from(image.data));
@@ -78,31 +99,21 @@ describe('views', () => {
 
   it('pastes the reconstruction into removed patches only', () => {
     const reconstruction = new Float32Array(48).fill(300); // clipped to 255
-    const out = rgb(pastedView(image, reconstruction, mask, 2));
+    const out = rgb(composeViews(image, reconstruction, mask, 2).reconstructionPlusVisible);
     const patchOf = patchIndexOfPixels(4, 2);
     for (let i = 0; i < 48; i++) expect(out[i]).toBe(mask[patchOf[Math.floor(i / 3)]!] ? 255 : image.data[i]);
     expect(rgb(reconstructionView(reconstruction, 4)).every((v) => v === 255)).toBe(true);
   });
 
-  it('composes the same views from pixels as from the prediction', () => {
-    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.sin(i) * 2);
-    expect(composeViewsFromPixels(image, predictionToPixels(pred, space), mask, 2)).toEqual(
-      composeViews(image, pred, mask, space),
-    );
-  });
-
-  it('composes in one pass what the four view functions give one by one', () => {
+  it('composes the views their definition gives, pixel by pixel', () => {
     const pred = Float32Array.from({ length: 48 }, (_, i) => Math.cos(i) * 3);
     const pixels = predictionToPixels(pred, space);
-    expect(composeViewsFromPixels(image, pixels, mask, 2)).toEqual({
-      original: originalView(image),
-      masked: maskedView(image, mask, 2),
-      reconstruction: reconstructionView(pixels, 4),
-      reconstructionPlusVisible: pastedView(image, pixels, mask, 2),
-    });
+    const views = composeViews(image, pixels, mask, 2);
+    expect(views).toEqual(viewsPixelByPixel(image, pixels, mask, 2));
+    expect(views.reconstruction).toEqual(reconstructionView(pixels, 4));
   });
 
-  it("composes the four view functions' bytes on a larger image with a random mask", () => {
+  it('composes the same on a larger image with a random mask and another fill', () => {
     const size = 32;
     const big = {
       width: size,
@@ -111,12 +122,9 @@ describe('views', () => {
     };
     const pixels = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37) * 160 + 127);
     const randomMask = Array.from({ length: 64 }, (_, l) => ((l * 7919) % 11 < 8 ? 1 : 0));
-    expect(composeViewsFromPixels(big, pixels, randomMask, 4, [9, 99, 199])).toEqual({
-      original: originalView(big),
-      masked: maskedView(big, randomMask, 4, [9, 99, 199]),
-      reconstruction: reconstructionView(pixels, size),
-      reconstructionPlusVisible: pastedView(big, pixels, randomMask, 4),
-    });
+    expect(composeViews(big, pixels, randomMask, 4, [9, 99, 199])).toEqual(
+      viewsPixelByPixel(big, pixels, randomMask, 4, [9, 99, 199]),
+    );
   });
 
   it('predictionToPixels is unpatchify, then de-normalisation and clipping', () => {
@@ -146,10 +154,11 @@ describe('views', () => {
     expect(predictionToPixels(new Float32Array(48).fill(-100), space).every((v) => v === 0)).toBe(true);
   });
 
-  it('rejects an image of the wrong size', () => {
-    expect(() => composeViews(image, new Float32Array(48), mask, { ...space, imageSize: 8 })).toThrow(
-      /expected a 8x8 RGB image/,
-    );
+  it('rejects an image, pixels or a mask that do not fit together', () => {
+    const short = { ...image, data: image.data.subarray(0, 45) };
+    expect(() => composeViews(short, new Float32Array(48), mask, 2)).toThrow(/expected a 4x4 RGB image/);
+    expect(() => composeViews(image, new Float32Array(45), mask, 2)).toThrow(/expected 48 reconstruction values/);
+    expect(() => composeViews(image, new Float32Array(48), [1, 0], 2)).toThrow(/a mask of 4 patches/);
   });
 });
 

@@ -145,43 +145,9 @@ function rgbaFrom(imageSize: number, pixel: (i: number, c: number) => number): U
   return rgba;
 }
 
-export function originalView(image: RgbImage): Uint8ClampedArray {
-  checkImage(image, image.width);
-  return rgbaFrom(image.width, (i, c) => image.data[i * 3 + c]!);
-}
-
-/** Visible patches as in the input; removed ones filled with `fill`. */
-export function maskedView(
-  image: RgbImage,
-  mask: ArrayLike<number>,
-  patchSize: number,
-  fill: Rgb = MASKED_FILL,
-): Uint8ClampedArray {
-  checkImage(image, image.width);
-  const patchOf = sharedPatchIndex(image.width, patchSize);
-  return rgbaFrom(image.width, (i, c) => (mask[patchOf[i]!] ? fill[c]! : image.data[i * 3 + c]!));
-}
-
 /** Reconstruction from pixel values `[S, S, 3]` (see predictionToPixels), rounded for display. */
 export function reconstructionView(reconstruction: ArrayLike<number>, imageSize: number): Uint8ClampedArray {
   return rgbaFrom(imageSize, (i, c) => toByte(reconstruction[i * 3 + c]!));
-}
-
-/**
- * upstream's "reconstruction + visible": x * (1 - m) + recon * m. Visible patches are copied from
- * the input bytes, so they are exact, not a round trip through normalisation.
- */
-export function pastedView(
-  image: RgbImage,
-  reconstruction: ArrayLike<number>,
-  mask: ArrayLike<number>,
-  patchSize: number,
-): Uint8ClampedArray {
-  checkImage(image, image.width);
-  const patchOf = sharedPatchIndex(image.width, patchSize);
-  return rgbaFrom(image.width, (i, c) =>
-    mask[patchOf[i]!] ? toByte(reconstruction[i * 3 + c]!) : image.data[i * 3 + c]!,
-  );
 }
 
 export interface Views {
@@ -192,13 +158,18 @@ export interface Views {
 }
 
 /**
- * All four views from the reconstruction's pixels HWC `[S, S, 3]` (predictionToPixels), for
- * callers that also score those pixels and should not compute them twice. The same bytes as the
- * four view functions above, written for a mask change's budget: two passes over the pixels
- * (Original, Reconstruction), and Masked and Reconstruction + visible copied from them row by row
- * within each patch, where the per-pixel form took four times as long.
+ * All four views from the input and the reconstruction's pixels HWC `[S, S, 3]`
+ * (predictionToPixels, which the metrics score too):
+ * - Original: the input;
+ * - Masked: visible patches as in the input, removed ones filled with `fill`;
+ * - Reconstruction: the pixels, rounded for display;
+ * - Reconstruction + visible: upstream's x * (1 - m) + recon * m, with the visible patches
+ *   copied from the input bytes, so they are exact, not a round trip through normalisation.
+ * Written for a mask change's budget: two passes over the pixels (Original, Reconstruction), and
+ * the other two copied from them row by row within each patch; the per-pixel form (the tests'
+ * reference) took four times as long.
  */
-export function composeViewsFromPixels(
+export function composeViews(
   image: RgbImage,
   reconstruction: ArrayLike<number>,
   mask: ArrayLike<number>,
@@ -245,15 +216,4 @@ export function composeViewsFromPixels(
     }
   }
   return { original, masked, reconstruction: recon, reconstructionPlusVisible: pasted };
-}
-
-/** All four views for one run. `pred` `[N, P*P*3]` must already be in normalised image space. */
-export function composeViews(
-  image: RgbImage,
-  pred: ArrayLike<number>,
-  mask: ArrayLike<number>,
-  space: PixelSpace,
-): Views {
-  checkImage(image, space.imageSize);
-  return composeViewsFromPixels(image, predictionToPixels(pred, space), mask, space.patchSize);
 }

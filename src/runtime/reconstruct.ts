@@ -13,7 +13,7 @@ import { maskedMetrics } from '../mae/metrics';
 import { type NormPixStatistics, predictionForDisplay } from '../mae/normPix';
 import { gatherRows } from '../mae/patches';
 import type { PreparedImage } from '../mae/pipeline';
-import { composeViewsFromPixels, predictionToPixels, reconstructionView, type Views } from '../mae/views';
+import { composeViews, predictionToPixels, reconstructionView, type Views } from '../mae/views';
 import type { MaeRunner, MaeRunResult } from './maeRunner';
 
 export interface ReconstructOptions {
@@ -118,7 +118,7 @@ export async function reconstruct(
     ); // [S, S, 3]
   if (pixelsScratch.length !== output.pred.length) pixelsScratch = new Float32Array(output.pred.length);
   const predicted = toPixels(output.pred, pixelsScratch);
-  const views = composeViewsFromPixels(image, predicted, masking.mask, patchSize);
+  const views = composeViews(image, predicted, masking.mask, patchSize);
   const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
   const intermediates = wantIntermediates
     ? intermediatesOf(output, masking, metrics.perPatchMse, toPixels, imageSize)
