@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, loadReference } from '../../tests/helpers/fixture';
+import type { RgbImage } from './image';
 import { denormalize, normalize, toByte } from './normalize';
 import { patchify, unpatchify } from './patches';
-import type { RgbImage } from './image';
 import {
   composeViews,
   denormalizePerPatch,
@@ -69,7 +69,9 @@ function viewsPixelByPixel(
     original: rgba((i, c) => input.data[i * 3 + c]!),
     masked: rgba((i, c) => (removed(i) ? fill[c]! : input.data[i * 3 + c]!)),
     reconstruction: rgba((i, c) => toByte(pixels[i * 3 + c]!)),
-    reconstructionPlusVisible: rgba((i, c) => (removed(i) ? toByte(pixels[i * 3 + c]!) : input.data[i * 3 + c]!)),
+    reconstructionPlusVisible: rgba((i, c) =>
+      removed(i) ? toByte(pixels[i * 3 + c]!) : input.data[i * 3 + c]!,
+    ),
   };
 }
 
@@ -157,7 +159,9 @@ describe('views', () => {
   it('rejects an image, pixels or a mask that do not fit together', () => {
     const short = { ...image, data: image.data.subarray(0, 45) };
     expect(() => composeViews(short, new Float32Array(48), mask, 2)).toThrow(/expected a 4x4 RGB image/);
-    expect(() => composeViews(image, new Float32Array(45), mask, 2)).toThrow(/expected 48 reconstruction values/);
+    expect(() => composeViews(image, new Float32Array(45), mask, 2)).toThrow(
+      /expected 48 reconstruction values/,
+    );
     expect(() => composeViews(image, new Float32Array(48), [1, 0], 2)).toThrow(/a mask of 4 patches/);
   });
 });
