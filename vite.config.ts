@@ -4,8 +4,9 @@ import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+import { DEFAULT_MODEL_ID } from './src/build/modelIndex.ts';
 import { modelsPlugin } from './src/build/modelsPlugin.ts';
-import { precachePlugin } from './src/build/precachePlugin.ts';
+import { onDemandFiles, precachePlugin } from './src/build/precachePlugin.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multithreaded ORT WASM, needs both headers.
 const isolationHeaders = {
@@ -108,8 +109,7 @@ export default defineConfig({
       worker: 'coi-sw.js',
       // Host configuration, never fetched by the page.
       exclude: [/^_headers$/, /\.map$/],
-      // onnxruntime's WebGPU build (27 MB): only the machines that run WebGPU fetch it, and keep it then.
-      onDemand: [/\.asyncify-[^/]+\.(wasm|mjs)$/],
+      onDemand: onDemandFiles(DEFAULT_MODEL_ID),
     }),
   ],
   server: { headers: isolationHeaders },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type BuiltFile,
   injectManifest,
+  onDemandFiles,
   PRECACHE_PLACEHOLDER,
   precacheManifest,
   sha256Hex,
@@ -68,5 +69,18 @@ describe('injectManifest', () => {
     expect(() => injectManifest(`${PRECACHE_PLACEHOLDER} ${PRECACHE_PLACEHOLDER}`, manifest)).toThrow(
       /exactly once/,
     );
+  });
+});
+
+describe('onDemandFiles', () => {
+  it('leaves the default model to the precache and every other model folder to first use', () => {
+    const onDemand = (path: string) => onDemandFiles('mae-small').some((re) => re.test(path));
+    expect(onDemand('models/mae-small/encoder.onnx')).toBe(false);
+    expect(onDemand('models/mae-small/config.json')).toBe(false);
+    expect(onDemand('models/index.json')).toBe(false);
+    expect(onDemand('models/mae-small-int8/encoder.onnx')).toBe(true);
+    expect(onDemand('models/random-base/decoder.onnx')).toBe(true);
+    expect(onDemand('assets/ort-wasm-simd-threaded.asyncify-D5D0fo7z.wasm')).toBe(true);
+    expect(onDemand('assets/ort-wasm-simd-threaded-DcHrbrbl.wasm')).toBe(false);
   });
 });

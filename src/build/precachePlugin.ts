@@ -36,6 +36,15 @@ export interface PrecacheOptions {
   onDemand: RegExp[];
 }
 
+/**
+ * What this site caches only once used: onnxruntime's WebGPU build (27 MB; only the machines that
+ * run WebGPU fetch it) and every model folder beside the default one (a developer's bench exports
+ * are 0.5 GB at base size: kept once opened, never downloaded for every visitor).
+ */
+export function onDemandFiles(defaultModelId: string): RegExp[] {
+  return [/\.asyncify-[^/]+\.(wasm|mjs)$/, new RegExp(`^models/(?!${defaultModelId}/)[^/]+/`)];
+}
+
 export interface BuiltFile {
   /** Relative to the output folder, with forward slashes. */
   path: string;

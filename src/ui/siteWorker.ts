@@ -92,6 +92,18 @@ export function createOfflineServices(): SiteWorker | undefined {
       return estimate?.usage ?? null;
     },
 
+    async appFilesCached(configPath, config) {
+      // The worker's cache keys are the files' URLs; the page's own model cache uses other keys.
+      const configUrl = new URL(`${import.meta.env.BASE_URL}${configPath}`, window.location.href);
+      const files = Object.values(config.files).flatMap((file) =>
+        file ? [new URL(file.path, configUrl)] : [],
+      );
+      const found = await Promise.all(
+        [configUrl, ...files].map(async (url) => (await caches.match(url.href)) !== undefined),
+      );
+      return found.every(Boolean);
+    },
+
     modelFilesCached: remoteModelCached,
     clearModelCache,
   };

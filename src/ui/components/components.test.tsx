@@ -348,7 +348,7 @@ describe('the int8 option', () => {
 
 describe('offline use and updates', () => {
   /** Service-worker services whose app cache is ready when the test says so. */
-  function fakeOffline(modelFilesCached = true) {
+  function fakeOffline(modelFilesCached = true, appFilesCached = true) {
     let appCached!: () => void;
     let updateReady!: () => void;
     const offline = {
@@ -356,6 +356,7 @@ describe('offline use and updates', () => {
       watchForUpdate: vi.fn((onReady: () => void) => void (updateReady = onReady)),
       applyUpdate: vi.fn(),
       storageUsage: vi.fn(async () => 38_200_000),
+      appFilesCached: vi.fn(async () => appFilesCached),
       modelFilesCached: vi.fn(async () => modelFilesCached),
       clearModelCache: vi.fn(async () => undefined),
     } satisfies OfflineServices;
@@ -375,7 +376,8 @@ describe('offline use and updates', () => {
     await appCached();
     expect(screen.getByText('Offline-ready')).toBeInTheDocument();
     expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
-    // The bundled model comes with the app: nothing to look up in the model cache.
+    // A bundled model is looked up in the app's offline copy, not in the cache of models from elsewhere.
+    expect(offline.appFilesCached).toHaveBeenLastCalledWith('models/test/config.json', configWith(224, 16));
     expect(offline.modelFilesCached).not.toHaveBeenCalled();
 
     offline.storageUsage.mockResolvedValue(37_000_000);
@@ -397,6 +399,15 @@ describe('offline use and updates', () => {
     await act(async () => answerFirst(1_000));
     expect(screen.getByText('Offline-ready')).toBeInTheDocument();
     expect(screen.getByText('· 38.2 MB stored')).toBeInTheDocument();
+  });
+
+  it("is not offline-ready while a bundled model is not in the app's offline copy", async () => {
+    const { offline, appCached } = fakeOffline(true, false);
+    const { store } = setup(undefined, { offline });
+    await start(store);
+    act(() => store.getState().startOffline());
+    await appCached();
+    expect(screen.getByText('The app works offline; this model is not cached')).toBeInTheDocument();
   });
 
   it('is not offline-ready while a model from a URL is not cached', async () => {

@@ -16,8 +16,15 @@ export const createOfflineSlice: SliceCreator<OfflineSlice> =
     async function modelCached(): Promise<boolean | null> {
       const { model, config, appCache } = get();
       if (!model || !config || model.kind === 'local') return null;
-      // The worker caches every bundled model with the app (the build lists them).
-      if (model.kind === 'bundled') return appCache === 'ready';
+      if (model.kind === 'bundled') {
+        const entry = get().models.find((m) => m.id === model.id);
+        return (
+          appCache === 'ready' &&
+          entry !== undefined &&
+          services !== undefined &&
+          services.appFilesCached(entry.config, config)
+        );
+      }
       const configUrl = modelConfigUrl(model.spec);
       return configUrl !== null && services !== undefined && services.modelFilesCached(configUrl, config);
     }

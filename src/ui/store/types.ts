@@ -71,6 +71,11 @@ export interface OfflineServices {
   applyUpdate(): void;
   /** Bytes this origin stores (`navigator.storage.estimate()`), or null where unknown. */
   storageUsage(): Promise<number | null>;
+  /**
+   * Whether a bundled model (its config.json at `configPath`, relative to the app) has every file
+   * in the app's offline copy: the default one is saved with the app, the others once opened.
+   */
+  appFilesCached(configPath: string, config: ModelConfig): Promise<boolean>;
   /** Whether a model from elsewhere has all its files in the model cache. */
   modelFilesCached(configUrl: string, config: ModelConfig): Promise<boolean>;
   clearModelCache(): Promise<void>;
