@@ -85,7 +85,11 @@ export function maskedMetrics(
   imageSize: number,
   patchSize: number,
 ): MaskedMetrics {
-  const patchErrors = perPatchMse(truth, predicted, imageSize, patchSize);
+  return maskedMetricsOfPatches(perPatchMse(truth, predicted, imageSize, patchSize), mask);
+}
+
+/** maskedMetrics from the per-patch MSEs `[N]` already computed (see readOutPrediction). */
+export function maskedMetricsOfPatches(patchErrors: Float64Array, mask: ArrayLike<number>): MaskedMetrics {
   if (mask.length !== patchErrors.length) {
     throw new RangeError(`mask has ${mask.length} entries for ${patchErrors.length} patches`);
   }

@@ -10,7 +10,7 @@ import { gridSize, parseModelConfig, patchDim } from '../formats/config';
 import { lenKeep, maskFromNoise } from './masking';
 import { denormalize, normalize } from './normalize';
 import { gatherRows, patchify, unpatchify } from './patches';
-import { composeViews, predictionToPixels } from './views';
+import { predictionToPixels, readOutPrediction } from './views';
 
 const config = parseModelConfig(tinyConfigJson());
 const { imageSize, patchSize, mean, std } = config;
@@ -78,7 +78,7 @@ describe('reference fixture, case r75', () => {
   it('composes the four views consistently with the reference tensors', () => {
     const { mask } = maskFromNoise(noise, 0.75);
     const image = { width: imageSize, height: imageSize, data: imageUint8 };
-    const views = composeViews(image, predictionToPixels(pred, config), mask, patchSize);
+    const { views } = readOutPrediction(pred, image, mask, config);
     const rgb = (rgba: Uint8ClampedArray) => rgba.filter((_, i) => i % 4 !== 3);
     const alpha = (rgba: Uint8ClampedArray) => rgba.filter((_, i) => i % 4 === 3);
 

@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../tests/helpers/arrays';
 import { asFloat32, loadReference } from '../../tests/helpers/fixture';
 import type { RgbImage } from './image';
+import { perPatchMse } from './metrics';
 import { denormalize, normalize, toByte } from './normalize';
 import { patchify, unpatchify } from './patches';
 import {
-  composeViews,
   denormalizePerPatch,
   MASKED_FILL,
   patchIndexOfPixels,
   predictionInImageSpace,
   predictionToPixels,
+  readOutPrediction,
   reconstructionView,
   type Views,
 } from './views';
@@ -83,7 +84,7 @@ describe('views', () => {
   });
 
   it('masked view fills removed patches and keeps the rest', () => {
-    const out = rgb(composeViews(image, new Float32Array(48), mask, 2, [1, 2, 3]).masked);
+    const out = rgb(readOutPrediction(new Float32Array(48), image, mask, space, [1, 2, 3]).views.masked);
     const patchOf = patchIndexOfPixels(4, 2);
     for (let i = 0; i < 16; i++) {
       const expected = mask[patchOf[i]!] ? [1, 2, 3] : Array.from(image.data.subarray(i * 3, i * 3 + 3));
@@ -93,40 +94,43 @@ describe('views', () => {
 
   it('a perfect prediction reconstructs the input bytes', () => {
     const pred = patchify(normalize(image.data, 4, mean, std), 4, 2);
-    const views = composeViews(image, predictionToPixels(pred, space), mask, 2);
+    const { views } = readOutPrediction(pred, image, mask, space);
     expect(rgb(views.original)).toEqual(Array.from(image.data));
     expect(rgb(views.reconstruction)).toEqual(Array.from(image.data));
     expect(rgb(views.reconstructionPlusVisible)).toEqual(Array.from(image.data));
   });
 
   it('pastes the reconstruction into removed patches only', () => {
-    const reconstruction = new Float32Array(48).fill(300); // clipped to 255
-    const out = rgb(composeViews(image, reconstruction, mask, 2).reconstructionPlusVisible);
+    const { views } = readOutPrediction(new Float32Array(48).fill(100), image, mask, space); // clipped to 255
+    const out = rgb(views.reconstructionPlusVisible);
     const patchOf = patchIndexOfPixels(4, 2);
     for (let i = 0; i < 48; i++) expect(out[i]).toBe(mask[patchOf[Math.floor(i / 3)]!] ? 255 : image.data[i]);
-    expect(rgb(reconstructionView(reconstruction, 4)).every((v) => v === 255)).toBe(true);
+    expect(rgb(views.reconstruction).every((v) => v === 255)).toBe(true);
   });
 
-  it('composes the views their definition gives, pixel by pixel', () => {
+  it('reads out the views their definition gives, pixel by pixel, and the MSE of every patch', () => {
     const pred = Float32Array.from({ length: 48 }, (_, i) => Math.cos(i) * 3);
     const pixels = predictionToPixels(pred, space);
-    const views = composeViews(image, pixels, mask, 2);
+    const { views, perPatchMse: errors } = readOutPrediction(pred, image, mask, space);
     expect(views).toEqual(viewsPixelByPixel(image, pixels, mask, 2));
     expect(views.reconstruction).toEqual(reconstructionView(pixels, 4));
+    expect(errors).toEqual(perPatchMse(image.data, pixels, 4, 2));
   });
 
-  it('composes the same on a larger image with a random mask and another fill', () => {
+  it('reads out the same on a larger image with a random mask and another fill', () => {
     const size = 32;
     const big = {
       width: size,
       height: size,
       data: Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31) % 256),
     };
-    const pixels = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37) * 160 + 127);
+    const bigSpace = { imageSize: size, patchSize: 4, mean, std };
+    const pred = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37) * 3);
+    const pixels = predictionToPixels(pred, bigSpace);
     const randomMask = Array.from({ length: 64 }, (_, l) => ((l * 7919) % 11 < 8 ? 1 : 0));
-    expect(composeViews(big, pixels, randomMask, 4, [9, 99, 199])).toEqual(
-      viewsPixelByPixel(big, pixels, randomMask, 4, [9, 99, 199]),
-    );
+    const { views, perPatchMse: errors } = readOutPrediction(pred, big, randomMask, bigSpace, [9, 99, 199]);
+    expect(views).toEqual(viewsPixelByPixel(big, pixels, randomMask, 4, [9, 99, 199]));
+    expect(errors).toEqual(perPatchMse(big.data, pixels, size, 4));
   });
 
   it('predictionToPixels is unpatchify, then de-normalisation and clipping', () => {
@@ -142,27 +146,21 @@ describe('views', () => {
     expect(predictionToPixels(pred, space)).toEqual(expected);
   });
 
-  it('predictionToPixels writes into a buffer it is given, the same values as into a new one', () => {
-    const pred = Float32Array.from({ length: 48 }, (_, i) => Math.cos(i * 0.7) * 2);
-    const out = new Float32Array(48).fill(-1);
-    expect(predictionToPixels(pred, space, out)).toBe(out);
-    expect(out).toEqual(predictionToPixels(pred, space));
-    expect(() => predictionToPixels(pred, space, new Float32Array(47))).toThrow(/out holds 47 values/);
-  });
-
   it('predictionToPixels clips to [0, 255]', () => {
     const pixels = predictionToPixels(new Float32Array(48).fill(100), space);
     expect(pixels.every((v) => v === 255)).toBe(true);
     expect(predictionToPixels(new Float32Array(48).fill(-100), space).every((v) => v === 0)).toBe(true);
   });
 
-  it('rejects an image, pixels or a mask that do not fit together', () => {
+  it('rejects an image, a prediction or a mask that do not fit together', () => {
     const short = { ...image, data: image.data.subarray(0, 45) };
-    expect(() => composeViews(short, new Float32Array(48), mask, 2)).toThrow(/expected a 4x4 RGB image/);
-    expect(() => composeViews(image, new Float32Array(45), mask, 2)).toThrow(
-      /expected 48 reconstruction values/,
+    expect(() => readOutPrediction(new Float32Array(48), short, mask, space)).toThrow(
+      /expected a 4x4 RGB image/,
     );
-    expect(() => composeViews(image, new Float32Array(48), [1, 0], 2)).toThrow(/a mask of 4 patches/);
+    expect(() => readOutPrediction(new Float32Array(45), image, mask, space)).toThrow(
+      /expected 48 predicted values and a mask of 4 patches, got 45 and 4/,
+    );
+    expect(() => readOutPrediction(new Float32Array(48), image, [1, 0], space)).toThrow(/got 48 and 2/);
   });
 });
 

@@ -56,13 +56,8 @@ export function sharedPatchIndex(imageSize: number, patchSize: number): Int32Arr
  * Model prediction `[N, P*P*3]` (normalised space) -> pixel values HWC `[S, S, 3]` in [0, 255]:
  * unpatchified, de-normalised with mean/std, clipped, not rounded (metrics use the exact values).
  * One pass from patches to HWC: the patch vector is already (p, q, c), HWC order within a row.
- * Writes into `out` when given (a caller's reused buffer: a fresh 600 kB array costs page faults).
  */
-export function predictionToPixels(
-  pred: ArrayLike<number>,
-  space: PixelSpace,
-  out?: Float32Array,
-): Float32Array {
+export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): Float32Array {
   const { imageSize, patchSize, mean, std } = space;
   const grid = imageSize / patchSize;
   if (!Number.isInteger(grid) || pred.length !== imageSize * imageSize * 3) {
@@ -70,10 +65,7 @@ export function predictionToPixels(
       `predictionToPixels: expected ${imageSize * imageSize * 3} values for ${imageSize}x${imageSize} in patches of ${patchSize}, got ${pred.length}`,
     );
   }
-  if (out && out.length !== pred.length) {
-    throw new RangeError(`predictionToPixels: out holds ${out.length} values, not ${pred.length}`);
-  }
-  const hwc = out ?? new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
+  const hwc = new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
   const [meanR, meanG, meanB] = mean;
   const [stdR, stdG, stdB] = std;
   const clip = (value: number) => (value < 0 ? 0 : value > 255 ? 255 : value);
@@ -158,46 +150,73 @@ export interface Views {
 }
 
 /**
- * All four views from the input and the reconstruction's pixels HWC `[S, S, 3]`
- * (predictionToPixels, which the metrics score too):
+ * The decoder's `pred` `[N, P*P*3]` (normalised image space) read out against the input `image`
+ * in one pass over the patches, for a mask change's budget: the four views and each patch's MSE,
+ * without the float image between them. Exactly what predictionToPixels, then perPatchMse
+ * (src/mae/metrics.ts) and the views by their definition give one after the other (the tests
+ * hold it to their bytes and values; the float32 rounding of predictionToPixels is kept):
  * - Original: the input;
  * - Masked: visible patches as in the input, removed ones filled with `fill`;
- * - Reconstruction: the pixels, rounded for display;
+ * - Reconstruction: the prediction in pixels, rounded for display;
  * - Reconstruction + visible: upstream's x * (1 - m) + recon * m, with the visible patches
  *   copied from the input bytes, so they are exact, not a round trip through normalisation.
- * Written for a mask change's budget: two passes over the pixels (Original, Reconstruction), and
- * the other two copied from them row by row within each patch; the per-pixel form (the tests'
- * reference) took four times as long.
+ * Masked and Reconstruction + visible are copied row by row within each patch.
  */
-export function composeViews(
+export function readOutPrediction(
+  pred: ArrayLike<number>,
   image: RgbImage,
-  reconstruction: ArrayLike<number>,
   mask: ArrayLike<number>,
-  patchSize: number,
+  space: PixelSpace,
   fill: Rgb = MASKED_FILL,
-): Views {
-  checkImage(image, image.width);
-  const size = image.width;
-  const pixels = size * size;
+): { views: Views; perPatchMse: Float64Array } {
+  const { imageSize: size, patchSize, mean, std } = space;
+  checkImage(image, size);
   const grid = size / patchSize;
-  if (reconstruction.length !== pixels * 3) {
-    throw new RangeError(`expected ${pixels * 3} reconstruction values, got ${reconstruction.length}`);
+  if (!Number.isInteger(grid) || pred.length !== size * size * 3 || mask.length !== grid * grid) {
+    throw new RangeError(
+      `readOutPrediction: expected ${size * size * 3} predicted values and a mask of ${grid * grid} patches, got ${pred.length} and ${mask.length}`,
+    );
   }
-  if (!Number.isInteger(grid) || mask.length !== grid * grid) {
-    throw new RangeError(`expected a mask of ${grid * grid} patches of ${patchSize} px, got ${mask.length}`);
-  }
-  const original = new Uint8ClampedArray(pixels * 4);
-  const recon = new Uint8ClampedArray(pixels * 4);
   const data = image.data;
+  const original = new Uint8ClampedArray(size * size * 4);
   for (let from = 0, to = 0; to < original.length; from += 3, to += 4) {
     original[to] = data[from]!;
     original[to + 1] = data[from + 1]!;
     original[to + 2] = data[from + 2]!;
     original[to + 3] = 255;
-    recon[to] = toByte(reconstruction[from]!);
-    recon[to + 1] = toByte(reconstruction[from + 1]!);
-    recon[to + 2] = toByte(reconstruction[from + 2]!);
-    recon[to + 3] = 255;
+  }
+  const recon = new Uint8ClampedArray(size * size * 4);
+  const perPatchMse = new Float64Array(grid * grid);
+  const [meanR, meanG, meanB] = mean;
+  const [stdR, stdG, stdB] = std;
+  // predictionToPixels' value: de-normalised, clipped, stored as float32.
+  const pixel = (value: number, m: number, s: number) => {
+    const v = denormalizeValue(value, m, s);
+    return Math.fround(v < 0 ? 0 : v > 255 ? 255 : v);
+  };
+  let element = 0;
+  for (let patch = 0; patch < perPatchMse.length; patch++) {
+    const topLeft = Math.floor(patch / grid) * patchSize * size + (patch % grid) * patchSize; // pixel index
+    let squares = 0;
+    for (let row = 0; row < patchSize; row++) {
+      const rowStart = topLeft + row * size;
+      for (let at = rowStart; at < rowStart + patchSize; at++, element += 3) {
+        const r = pixel(pred[element]!, meanR, stdR);
+        const g = pixel(pred[element + 1]!, meanG, stdG);
+        const b = pixel(pred[element + 2]!, meanB, stdB);
+        const errorR = r - data[at * 3]!;
+        const errorG = g - data[at * 3 + 1]!;
+        const errorB = b - data[at * 3 + 2]!;
+        squares += errorR * errorR;
+        squares += errorG * errorG;
+        squares += errorB * errorB;
+        recon[at * 4] = toByte(r);
+        recon[at * 4 + 1] = toByte(g);
+        recon[at * 4 + 2] = toByte(b);
+        recon[at * 4 + 3] = 255;
+      }
+    }
+    perPatchMse[patch] = squares / (patchSize * patchSize * 3);
   }
   const masked = original.slice();
   const pasted = original.slice();
@@ -215,5 +234,8 @@ export function composeViews(
       }
     }
   }
-  return { original, masked, reconstruction: recon, reconstructionPlusVisible: pasted };
+  return {
+    views: { original, masked, reconstruction: recon, reconstructionPlusVisible: pasted },
+    perPatchMse,
+  };
 }

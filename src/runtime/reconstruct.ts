@@ -9,11 +9,11 @@
  */
 import { gridSize, type ModelConfig, patchDim } from '../formats/config';
 import { buildMasking, type MaskPlan, type MaskSpec } from '../mae/maskModes';
-import { maskedMetrics } from '../mae/metrics';
+import { maskedMetricsOfPatches } from '../mae/metrics';
 import { type NormPixStatistics, predictionForDisplay } from '../mae/normPix';
 import { gatherRows } from '../mae/patches';
 import type { PreparedImage } from '../mae/pipeline';
-import { composeViews, predictionToPixels, reconstructionView, type Views } from '../mae/views';
+import { predictionToPixels, readOutPrediction, reconstructionView, type Views } from '../mae/views';
 import type { MaeRunner, MaeRunResult } from './maeRunner';
 
 export interface ReconstructOptions {
@@ -74,12 +74,6 @@ export interface Reconstruction extends PassTimings {
   tensors?: { pred: Float32Array; latent: Float32Array; masking: MaskPlan };
 }
 
-/**
- * The reconstruction's pixels `[S, S, 3]` of the latest pass, reused by the next one: they live
- * only until the views and the metrics are computed, within one synchronous stretch of a pass.
- */
-let pixelsScratch = new Float32Array(0);
-
 /** Masks `prepared` as `options.mask` says, runs both graphs, composes the views and the metrics. */
 export async function reconstruct(
   runner: MaeRunner,
@@ -88,7 +82,7 @@ export async function reconstruct(
   options: ReconstructOptions,
 ): Promise<Reconstruction> {
   const started = performance.now();
-  const { imageSize, patchSize, numPatches } = config;
+  const { imageSize, numPatches } = config;
   const { image, patches } = prepared; // patches: [N, P*P*3]
   if (image.width !== imageSize || patches.length !== numPatches * patchDim(config)) {
     throw new RangeError(
@@ -110,16 +104,11 @@ export async function reconstruct(
 
   const postStarted = performance.now();
   const statistics = options.normPixStatistics ?? 'patch';
-  const toPixels = (prediction: Float32Array, out?: Float32Array) =>
-    predictionToPixels(
-      predictionForDisplay(prediction, patches, masking.mask, config, statistics),
-      config,
-      out,
-    ); // [S, S, 3]
-  if (pixelsScratch.length !== output.pred.length) pixelsScratch = new Float32Array(output.pred.length);
-  const predicted = toPixels(output.pred, pixelsScratch);
-  const views = composeViews(image, predicted, masking.mask, patchSize);
-  const metrics = maskedMetrics(image.data, predicted, masking.mask, imageSize, patchSize);
+  const inImageSpace = (prediction: Float32Array) =>
+    predictionForDisplay(prediction, patches, masking.mask, config, statistics); // [N, P*P*3]
+  const { views, perPatchMse } = readOutPrediction(inImageSpace(output.pred), image, masking.mask, config);
+  const metrics = maskedMetricsOfPatches(perPatchMse, masking.mask);
+  const toPixels = (prediction: Float32Array) => predictionToPixels(inImageSpace(prediction), config); // [S, S, 3]
   const intermediates = wantIntermediates
     ? intermediatesOf(output, masking, metrics.perPatchMse, toPixels, imageSize)
     : undefined;
