@@ -1,15 +1,16 @@
 #!/usr/bin/python3
-"""Time one reconstruction in PyTorch eager on the CPU, with the weights of an exported model folder.
+"""Time one reconstruction in PyTorch eager on the CPU, with the weights of an exported model folder
+or of a checkpoint (a Hugging Face folder or weights file, or Meta's .pth).
 
-    /usr/bin/python3 -m scripts.bench_torch MODEL_DIR TENSOR_DIR --threads 1 [--warmup 3] [--iterations 10]
+    /usr/bin/python3 -m scripts.bench_torch MODEL TENSOR_DIR --threads 1 [--warmup 3] [--iterations 10]
 
 `npm run bench` calls this. TENSOR_DIR holds visible_patches.npy [1, K, P*P*3] float32,
 ids_keep.npy [1, K] and ids_restore.npy [1, N] int64; the script writes torch_pred.npy there (so
 the caller can check that PyTorch and onnxruntime computed the same thing) and prints one JSON
 line: torch version, threads, load time and the encoder / decoder milliseconds of every timed run.
-The model is rebuilt from the folder's ONNX files (scripts/mae/onnx_weights.py): the same weights
-the browser runs, whatever the model's source. Like decoder.lean.onnx, the decoder skips the
-per-layer predictions.
+An export is rebuilt from the folder's ONNX files (scripts/mae/onnx_weights.py): the same weights
+the browser runs, whatever the model's source; a checkpoint is read by scripts/mae/loaders.py.
+Like decoder.lean.onnx, the decoder skips the per-layer predictions.
 """
 
 import argparse
@@ -18,6 +19,9 @@ import os
 import sys
 import time
 from pathlib import Path
+
+
+FORMAT = "mae-lens-model/1"  # config.json of our exports (docs/model-format.md)
 
 
 def main():
@@ -39,11 +43,15 @@ def main():
         import torch
     except ImportError as error:
         sys.exit(f"PyTorch is not available: {error}")
+    from scripts.mae.loaders import load_checkpoint
     from scripts.mae.onnx_weights import load_model
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    model = load_model(args.model)
+    export = (
+        args.model.is_dir() and json.loads((args.model / "config.json").read_text()).get("format") == FORMAT
+    )
+    model = load_model(args.model) if export else load_checkpoint(str(args.model))[0].eval()
     load_s = time.perf_counter() - started
     visible = torch.from_numpy(np.load(args.tensors / "visible_patches.npy"))
     ids_keep = torch.from_numpy(np.load(args.tensors / "ids_keep.npy"))

@@ -5,7 +5,8 @@
  */
 
 import { type ModelConfig, parseModelConfig } from '../formats/config';
-import { MaeRunner } from '../runtime/maeRunner';
+import { loadCheckpointModel } from '../runtime/checkpointModel';
+import { type MaeModelBytes, MaeRunner } from '../runtime/maeRunner';
 import { readModelBytes } from '../runtime/modelBytes';
 import { configureOrt } from '../runtime/ortWeb';
 import { errorText } from '../shared/errorText';
@@ -31,12 +32,34 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function load(modelUrl: string, backend: Backend, threads: number): Promise<Loaded> {
+/** An export folder's graphs, or a checkpoint's built by the page's own loader. */
+async function readModel(
+  folder: URL,
+  weights: string | undefined,
+): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
+  const configUrl = new URL('config.json', folder);
+  if (weights === undefined) {
+    const config = parseModelConfig(JSON.parse(new TextDecoder().decode(await fetchBytes(configUrl))));
+    return { config, bytes: await readModelBytes(config, (file) => fetchBytes(new URL(file.path, folder))) };
+  }
+  // Meta's .pth may come without a config.json: its geometry is read from the weights' shapes.
+  const configResponse = await fetch(configUrl);
+  const configJson: unknown = configResponse.ok ? await configResponse.json() : undefined;
+  return loadCheckpointModel({
+    weights: { name: weights, bytes: await fetchBytes(new URL(weights, folder)) },
+    ...(configJson !== undefined && { configJson }),
+  });
+}
+
+async function load(
+  modelUrl: string,
+  weights: string | undefined,
+  backend: Backend,
+  threads: number,
+): Promise<Loaded> {
   const ort = await configureOrt(backend, threads);
   const folder = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, scope.location.href);
-  const configBytes = await fetchBytes(new URL('config.json', folder));
-  const config = parseModelConfig(JSON.parse(new TextDecoder().decode(configBytes)));
-  const bytes = await readModelBytes(config, (file) => fetchBytes(new URL(file.path, folder)));
+  const { config, bytes } = await readModel(folder, weights);
   const runner = await MaeRunner.create(ort, bytes, config, { executionProviders: [backend] });
   return { runner, config };
 }
@@ -50,7 +73,7 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, Transferabl
   switch (request.type) {
     case 'load': {
       const started = performance.now();
-      loaded = await load(request.modelUrl, request.backend, request.threads);
+      loaded = await load(request.modelUrl, request.weights, request.backend, request.threads);
       const loadMs = performance.now() - started;
       return [{ type: 'loaded', imageSize: loaded.config.imageSize, loadMs }, []];
     }

@@ -4,7 +4,7 @@
  * and at base size, and writes PERFORMANCE.md and performance.json from that run alone.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import { VIEWS_PAINTED_MARK } from '../shared/marks';
 import { BenchBrowser } from './browser';
 import { reconstructionFlops } from './flops';
 import { machineBase } from './machine';
-import { type BenchModel, graphBytes, log, pickModels, REPO_ROOT } from './models';
+import { type BenchModel, givenModel, graphBytes, log, modelPath, pickModels, REPO_ROOT } from './models';
 import { type LoadedModel, type ReferenceRun, referenceRun, runTorch, withNodeRunner } from './native';
 import {
   type BenchResult,
@@ -52,7 +52,7 @@ const QUICK: Settings = { warmup: 1, iterations: 5, sliderMoves: 10, cameraSecon
 /** SwiftShader runs the bundled model in seconds per reconstruction: the fewest runs the issue allows. */
 const SOFTWARE_WEBGPU: Pick<Settings, 'warmup' | 'iterations'> = { warmup: 1, iterations: 10 };
 
-export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--large] [--json] [--out DIR]
+export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--large] [--model PATH] [--json] [--out DIR]
 
 Times one end-to-end reconstruction at ${MASK_RATIO * 100} % masking of the bundled model (models/mae-small)
 and of a random-weight base-size export (models/random-base, exported on first use), and of
@@ -66,6 +66,10 @@ options:
   --quick     bundled model only (the tiny fixture model if models/mae-small is absent), few runs,
               no export, PyTorch only if installed; what CI runs (default OUT: out/bench)
   --large     also random-weight large (exported on first use; needs 8 GiB of free memory)
+  --model PATH  measure this model alone, as \`npm run reconstruct\` takes it: an export folder, a
+              Hugging Face folder (config.json + model.safetensors or pytorch_model.bin) or a
+              checkpoint file (Meta's .pth), read by the page's own loader in Node and in
+              Chromium (default OUT: out/bench)
   --json      print the result as JSON on stdout (progress goes to stderr)
   --out DIR   output folder (default: docs, or out/bench with --quick)
   -h, --help  show this text
@@ -103,22 +107,27 @@ async function benchNative(
   allThreads: number,
   failures: string[],
 ): Promise<{ report: ModelReport; torch: string | null }> {
-  const loaded: LoadedModel = await readNodeModel(model.folder);
+  const loaded: LoadedModel = await readNodeModel(modelPath(model));
   const { config } = loaded;
   const keep = lenKeep(config.numPatches, MASK_RATIO);
   const visible = reconstructionFlops(config, keep);
   const all = reconstructionFlops(config, config.numPatches);
-  const rawConfig = JSON.parse(await readFile(join(model.folder, 'config.json'), 'utf8')) as {
-    parameters?: number;
-  };
+  // Exports record their parameter count in config.json; checkpoints' configs do not.
+  const rawConfig =
+    model.weights === undefined
+      ? (JSON.parse(await readFile(join(model.folder, 'config.json'), 'utf8')) as { parameters?: number })
+      : {};
   const report: ModelReport = {
     id: model.id,
-    folder: relative(REPO_ROOT, model.folder),
+    folder: relative(REPO_ROOT, modelPath(model)),
     name: config.name,
     role: model.role,
     ...(model.source && { quantized_from: model.source.id, quantization: model.quantization }),
     parameters: rawConfig.parameters ?? null,
-    bytes: await graphBytes(model.folder, config),
+    bytes:
+      model.weights === undefined
+        ? await graphBytes(model.folder, config)
+        : (await stat(modelPath(model))).size,
     image_size: config.imageSize,
     patch_size: config.patchSize,
     num_patches: config.numPatches,
@@ -213,7 +222,7 @@ async function benchNative(
     }
     try {
       const { warmup, iterations } = loop;
-      const result = await runTorch(REPO_ROOT, model.folder, config, reference, {
+      const result = await runTorch(REPO_ROOT, modelPath(model), config, reference, {
         threads,
         warmup,
         iterations,
@@ -335,6 +344,7 @@ async function benchBrowser(
           const threads = run.threads ?? 1;
           const result = await browser.measure({
             modelUrl,
+            ...(model.weights !== undefined && { weights: model.weights }),
             backend,
             threads,
             ...loop,
@@ -414,6 +424,7 @@ export async function runBench(args: string[]): Promise<number> {
       large: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
+      model: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -424,11 +435,16 @@ export async function runBench(args: string[]): Promise<number> {
   const started = performance.now();
   const quick = values.quick;
   const settings = quick ? QUICK : FULL;
-  const out = resolve(values.out ?? join(REPO_ROOT, quick ? 'out/bench' : 'docs'));
+  // A run of another model is not the committed one: it never overwrites docs/ unless told to.
+  const out = resolve(values.out ?? join(REPO_ROOT, quick || values.model ? 'out/bench' : 'docs'));
   const machine = await machineBase(); // load average before the bench adds its own
   const skipped: string[] = [];
   const failures: string[] = [];
-  const models = await pickModels(quick, values.large, skipped);
+  const models = values.model
+    ? [await givenModel(values.model)]
+    : await pickModels(quick, values.large, skipped);
+  if (values.model)
+    skipped.push(`the bundled and reference models: --model ${values.model} named the one to measure`);
   const allThreads = availableParallelism();
 
   const reports: ModelReport[] = [];

@@ -33,8 +33,9 @@ export async function withNodeRunner<T>(
   graphs: 'lean' | 'full',
   body: (runner: MaeRunner) => Promise<T>,
 ): Promise<T> {
-  const { encoder, decoder } = model.bytes;
-  const bytes = graphs === 'lean' ? model.bytes : { encoder, decoder };
+  // A checkpoint's built graphs keep their weights apart (`weights`): the full graphs need them too.
+  const { encoder, decoder, weights } = model.bytes;
+  const bytes = graphs === 'lean' ? model.bytes : { encoder, decoder, ...(weights && { weights }) };
   // One image at a time: nothing for inter-op threads to overlap.
   const options = { intraOpNumThreads: threads, interOpNumThreads: 1 };
   const runner = await MaeRunner.create(ort, bytes, model.config, options);

@@ -70,8 +70,11 @@ async function adapter(): Promise<AdapterReport | null> {
 async function measure(request: MeasureRequest): Promise<Measurement> {
   const worker = new BenchWorker();
   try {
-    const { modelUrl, backend, threads, warmup, iterations, maskRatio } = request;
-    const { loadMs } = await worker.call({ type: 'load', modelUrl, backend, threads }, 'loaded');
+    const { modelUrl, weights, backend, threads, warmup, iterations, maskRatio } = request;
+    const { loadMs } = await worker.call(
+      { type: 'load', modelUrl, ...(weights !== undefined && { weights }), backend, threads },
+      'loaded',
+    );
     const { samples } = await worker.call({ type: 'time', warmup, iterations, maskRatio }, 'timed');
     return { loadMs, samples };
   } finally {

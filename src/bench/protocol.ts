@@ -14,7 +14,7 @@ export interface AdapterReport {
 }
 
 export type WorkerRequest =
-  | { type: 'load'; modelUrl: string; backend: Backend; threads: number }
+  | { type: 'load'; modelUrl: string; weights?: string; backend: Backend; threads: number }
   | { type: 'time'; warmup: number; iterations: number; maskRatio: number };
 
 export type WorkerReply =
@@ -28,6 +28,11 @@ export type Envelope<T> = T & { id: number };
 export interface MeasureRequest {
   /** Folder URL with config.json and the graphs, relative to the page. */
   modelUrl: string;
+  /**
+   * A checkpoint in that folder (Hugging Face or Meta weights) to build the graphs from, as the
+   * page's loader does; config.json beside it is read when there is one.
+   */
+  weights?: string;
   backend: Backend;
   threads: number;
   warmup: number;

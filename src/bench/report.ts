@@ -43,10 +43,10 @@ export interface ModelReport {
   folder: string;
   name: string;
   /**
-   * Bundled (or its quick-mode stand-in), a random-weight export of a reference size, or a
-   * quantised copy of one of them (scripts/quantize_onnx.py).
+   * Bundled (or its quick-mode stand-in), a random-weight export of a reference size, a
+   * quantised copy of one of them (scripts/quantize_onnx.py), or the model `--model` named.
    */
-  role: 'bundled' | 'random' | 'quantized';
+  role: 'bundled' | 'random' | 'quantized' | 'given';
   /** Quantised copies: the id of the fp32 model they were made from, and how. */
   quantized_from?: string;
   quantization?: string;
