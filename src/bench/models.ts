@@ -6,18 +6,18 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { freemem } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { locateModel } from '../cli/model';
 import {
-  MODEL_FORMAT,
   type ModelConfig,
   ModelConfigError,
   type ModelFile,
   parseModelConfig,
   type QuantizationMode,
 } from '../formats/config';
-import { HF_WEIGHT_FILES, isCheckpointFileName } from '../runtime/checkpointModel';
+import { errorText } from '../shared/errorText';
 import { PYTHON } from './native';
 import { BUNDLED_ID, type ModelReport } from './report';
 
@@ -121,34 +121,22 @@ export function modelPath(model: BenchModel): string {
   return model.weights === undefined ? model.folder : join(model.folder, model.weights);
 }
 
-/**
- * `--model PATH`, as `npm run reconstruct` takes it: an export folder, a Hugging Face folder
- * (config.json + model.safetensors or pytorch_model.bin) or a checkpoint file (Meta's .pth).
- */
+/** `--model PATH`, as `npm run reconstruct` takes it (locateModel says what PATH is). */
 export async function givenModel(path: string): Promise<BenchModel> {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new Error(`--model ${path}: no such file or folder`);
+  const location = await locateModel(absolute).catch((error: unknown) => {
+    throw new Error(`--model ${errorText(error)}`);
+  });
   const id =
     basename(absolute)
       .replace(/\.[^.]*$/, '')
       .replace(/[^A-Za-z0-9._-]/g, '-') || 'model';
-  if (!(await stat(absolute)).isDirectory()) {
-    if (!isCheckpointFileName(absolute)) {
-      throw new Error(`--model ${path}: expected a model folder or a .pth, .bin or .safetensors checkpoint`);
-    }
-    return { id, folder: dirname(absolute), weights: basename(absolute), role: 'given' };
-  }
-  const configPath = join(absolute, 'config.json');
-  if (!existsSync(configPath)) throw new Error(`--model ${path}: a model folder needs a config.json`);
-  const config = JSON.parse(await readFile(configPath, 'utf8')) as { format?: unknown };
-  if (config.format === MODEL_FORMAT) return { id, folder: absolute, role: 'given' };
-  const weights = HF_WEIGHT_FILES.find((name) => existsSync(join(absolute, name)));
-  if (!weights) {
-    throw new Error(
-      `--model ${path}: config.json is not a MAE Lens export, and there is no ${HF_WEIGHT_FILES.join(' or ')}`,
-    );
-  }
-  return { id, folder: absolute, weights, role: 'given' };
+  return {
+    id,
+    folder: location.folder,
+    ...(location.kind !== 'export' && { weights: location.weights }),
+    role: 'given',
+  };
 }
 
 export async function pickModels(quick: boolean, large: boolean, skipped: string[]): Promise<BenchModel[]> {

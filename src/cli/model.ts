@@ -22,35 +22,59 @@ export interface NodeModel {
   release(): Promise<void>;
 }
 
-/** The config and graphs of what `--model PATH` names, as MaeRunner.create takes them. */
-export async function readNodeModel(path: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
+/** What `--model PATH` names, and where its files are. */
+export type ModelLocation =
+  | { kind: 'export'; folder: string; configJson: unknown }
+  /** `weights`: the checkpoint's file name in `folder`; `configJson`: the config.json beside it, if any. */
+  | { kind: 'checkpoint' | 'hf-folder'; folder: string; weights: string; configJson?: unknown };
+
+/**
+ * Reads what PATH is: our export folder, a Hugging Face folder (config.json + model.safetensors
+ * or pytorch_model.bin), or a checkpoint file (a config.json beside it is read when present).
+ */
+export async function locateModel(path: string): Promise<ModelLocation> {
   const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
   if (!(await stat(path)).isDirectory()) {
     if (!isCheckpointFileName(path)) {
       throw new Error(`${path}: expected a model folder or a .pth, .bin or .safetensors checkpoint`);
     }
     const sidecar = join(dirname(path), 'config.json');
-    return loadCheckpointModel({
-      weights: { name: basename(path), bytes: await readFile(path) },
+    return {
+      kind: 'checkpoint',
+      folder: dirname(path),
+      weights: basename(path),
       ...(existsSync(sidecar) && { configJson: await readJson(sidecar) }),
-    });
+    };
   }
-  const configJson = await readJson(join(path, 'config.json'));
-  if ((configJson as { format?: unknown }).format === MODEL_FORMAT) {
-    const config = parseModelConfig(configJson);
-    const bytes = await readModelBytes(config, (file) => readFile(join(path, file.path)));
-    return { config, bytes };
-  }
+  const configPath = join(path, 'config.json');
+  if (!existsSync(configPath)) throw new Error(`${path}: a model folder needs a config.json`);
+  const configJson = await readJson(configPath);
+  if ((configJson as { format?: unknown }).format === MODEL_FORMAT)
+    return { kind: 'export', folder: path, configJson };
   const weights = HF_WEIGHT_FILES.find((name) => existsSync(join(path, name)));
   if (!weights) {
     throw new Error(
       `${path}: config.json is not a MAE Lens export, and there is no ${HF_WEIGHT_FILES.join(' or ')} beside it`,
     );
   }
+  return { kind: 'hf-folder', folder: path, weights, configJson };
+}
+
+/** The config and graphs of what `--model PATH` names, as MaeRunner.create takes them. */
+export async function readNodeModel(path: string): Promise<{ config: ModelConfig; bytes: MaeModelBytes }> {
+  const location = await locateModel(path);
+  if (location.kind === 'export') {
+    const config = parseModelConfig(location.configJson);
+    const bytes = await readModelBytes(config, (file) => readFile(join(path, file.path)));
+    return { config, bytes };
+  }
+  const { folder, weights, configJson } = location;
   return loadCheckpointModel({
-    weights: { name: weights, bytes: await readFile(join(path, weights)) },
-    configJson,
-    name: basename(path),
+    weights: { name: weights, bytes: await readFile(join(folder, weights)) },
+    ...(configJson !== undefined && { configJson }),
+    // A Hugging Face folder is named after the model; a checkpoint file names itself.
+    ...(location.kind === 'hf-folder' && { name: basename(path) }),
   });
 }
 
