@@ -3,7 +3,7 @@
  * compared with. All images here are HWC `[S, S, 3]` in pixel space [0, 255]: the truth as
  * uint8, predictions as real numbers (see predictionToPixels: de-normalised and clipped).
  */
-import { sharedPatchIndex } from './views';
+import { patchCorner, sharedPatchIndex } from './views';
 
 /** Value a pixel gets when there is nothing visible to borrow colour from (K = 0). */
 export const NO_VISIBLE_FILL = 127.5;
@@ -46,10 +46,10 @@ export function perPatchMse(
   const sums = new Float64Array(grid * grid);
   const valuesPerRow = patchSize * 3; // one patch's row of RGB
   for (let l = 0; l < sums.length; l++) {
-    const topLeft = (Math.floor(l / grid) * patchSize * imageSize + (l % grid) * patchSize) * 3;
+    const corner = patchCorner(l, grid, patchSize, imageSize);
     let squares = 0;
     for (let row = 0; row < patchSize; row++) {
-      const start = topLeft + row * imageSize * 3;
+      const start = (corner + row * imageSize) * 3;
       for (let at = start; at < start + valuesPerRow; at++) {
         const error = clip255(predicted[at]!) - truth[at]!;
         squares += error * error;

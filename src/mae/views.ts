@@ -52,6 +52,17 @@ export function sharedPatchIndex(imageSize: number, patchSize: number): Int32Arr
   return cachedPatchIndex.index;
 }
 
+/** Pixel index (row-major in the S x S image) of patch `patch`'s top-left pixel. */
+export function patchCorner(patch: number, grid: number, patchSize: number, imageSize: number): number {
+  return Math.floor(patch / grid) * patchSize * imageSize + (patch % grid) * patchSize;
+}
+
+/** A predicted value in normalised space -> its pixel value in [0, 255], clipped, not rounded. */
+function pixelValue(value: number, mean: number, std: number): number {
+  const v = denormalizeValue(value, mean, std);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
 /**
  * Model prediction `[N, P*P*3]` (normalised space) -> pixel values HWC `[S, S, 3]` in [0, 255]:
  * unpatchified, de-normalised with mean/std, clipped, not rounded (metrics use the exact values).
@@ -68,17 +79,15 @@ export function predictionToPixels(pred: ArrayLike<number>, space: PixelSpace): 
   const hwc = new Float32Array(imageSize * imageSize * 3); // [S, S, 3]
   const [meanR, meanG, meanB] = mean;
   const [stdR, stdG, stdB] = std;
-  const clip = (value: number) => (value < 0 ? 0 : value > 255 ? 255 : value);
   let element = 0;
-  for (let row = 0; row < grid; row++) {
-    for (let col = 0; col < grid; col++) {
-      for (let p = 0; p < patchSize; p++) {
-        const rowStart = ((row * patchSize + p) * imageSize + col * patchSize) * 3;
-        for (let at = rowStart; at < rowStart + patchSize * 3; at += 3, element += 3) {
-          hwc[at] = clip(denormalizeValue(pred[element]!, meanR, stdR));
-          hwc[at + 1] = clip(denormalizeValue(pred[element + 1]!, meanG, stdG));
-          hwc[at + 2] = clip(denormalizeValue(pred[element + 2]!, meanB, stdB));
-        }
+  for (let patch = 0; patch < grid * grid; patch++) {
+    const corner = patchCorner(patch, grid, patchSize, imageSize);
+    for (let p = 0; p < patchSize; p++) {
+      const rowStart = (corner + p * imageSize) * 3;
+      for (let at = rowStart; at < rowStart + patchSize * 3; at += 3, element += 3) {
+        hwc[at] = pixelValue(pred[element]!, meanR, stdR);
+        hwc[at + 1] = pixelValue(pred[element + 1]!, meanG, stdG);
+        hwc[at + 2] = pixelValue(pred[element + 2]!, meanB, stdB);
       }
     }
   }
@@ -189,17 +198,14 @@ export function readOutPrediction(
   const perPatchMse = new Float64Array(grid * grid);
   const [meanR, meanG, meanB] = mean;
   const [stdR, stdG, stdB] = std;
-  // predictionToPixels' value: de-normalised, clipped, stored as float32.
-  const pixel = (value: number, m: number, s: number) => {
-    const v = denormalizeValue(value, m, s);
-    return Math.fround(v < 0 ? 0 : v > 255 ? 255 : v);
-  };
+  // predictionToPixels' value, as it stores it: float32.
+  const pixel = (value: number, m: number, s: number) => Math.fround(pixelValue(value, m, s));
   let element = 0;
   for (let patch = 0; patch < perPatchMse.length; patch++) {
-    const topLeft = Math.floor(patch / grid) * patchSize * size + (patch % grid) * patchSize; // pixel index
+    const corner = patchCorner(patch, grid, patchSize, size);
     let squares = 0;
     for (let row = 0; row < patchSize; row++) {
-      const rowStart = topLeft + row * size;
+      const rowStart = corner + row * size;
       for (let at = rowStart; at < rowStart + patchSize; at++, element += 3) {
         const r = pixel(pred[element]!, meanR, stdR);
         const g = pixel(pred[element + 1]!, meanG, stdG);
@@ -223,9 +229,9 @@ export function readOutPrediction(
   const rowBytes = patchSize * 4; // one patch's row of RGBA
   for (let patch = 0; patch < mask.length; patch++) {
     if (!mask[patch]) continue;
-    const topLeft = (Math.floor(patch / grid) * patchSize * size + (patch % grid) * patchSize) * 4;
+    const corner = patchCorner(patch, grid, patchSize, size);
     for (let row = 0; row < patchSize; row++) {
-      const start = topLeft + row * size * 4;
+      const start = (corner + row * size) * 4;
       pasted.set(recon.subarray(start, start + rowBytes), start);
       for (let at = start; at < start + rowBytes; at += 4) {
         masked[at] = fill[0];
