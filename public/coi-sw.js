@@ -9,8 +9,9 @@
  *    (src/runtime/modelFiles.ts), checked against their SHA-256; this worker never stores them.
  * 2. Offline use: the app shell (index.html, scripts, styles, onnxruntime's .wasm/.mjs, the
  *    samples, the default model, the web app manifest and icons; other models under models/ and
- *    the WebGPU build once first fetched) is kept in a cache named after the build. src/build/precachePlugin.ts writes the build's list of files, each with its
- *    SHA-256, into PRECACHE below; a new build therefore is a new worker. It installs next to the
+ *    the WebGPU build once first fetched) is kept in a cache named after the build.
+ *    src/build/precachePlugin.ts writes the build's list of files, each with its SHA-256, into
+ *    PRECACHE below; a new build therefore is a new worker. It installs next to the
  *    running one, fills its own cache (reusing unchanged files, checking every file's hash, so a
  *    half-deployed site cannot end up cached) and waits: the page offers "A new version is
  *    ready — reload", and only that click (the `skip-waiting` message) lets it take over. On

@@ -3,25 +3,20 @@
  * their PSNRs, and a per-patch map of where they differ. Closed by default; closing releases the
  * second model's sessions in the worker.
  */
-import { type FormEvent, useId, useMemo } from 'react';
+import { useId, useMemo } from 'react';
 
 import { gridSize } from '../../formats/config';
 import { finiteRange, patchHeatmap } from '../../mae/inspect';
 import { formatPsnr } from '../format';
 import { useAppStore } from '../store';
 import type { CompareRun } from '../store/compareSlice';
+import { ModelSpecForm } from './ModelSpecForm';
 import { PixelCanvas } from './PixelCanvas';
 
 function ModelChooser() {
   const models = useAppStore((s) => s.models);
   const choose = useAppStore((s) => s.chooseCompareModel);
   const selectId = useId();
-  const urlId = useId();
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const spec = String(new FormData(event.currentTarget).get('compare-url') ?? '').trim();
-    if (spec) void choose({ kind: 'url', spec });
-  };
   return (
     <div className="compare__chooser">
       <label htmlFor={selectId}>Second model</label>
@@ -41,20 +36,14 @@ function ModelChooser() {
           </option>
         ))}
       </select>
-      <form className="compare__url" onSubmit={onSubmit}>
-        <label htmlFor={urlId}>or from URL</label>
-        <input
-          id={urlId}
-          name="compare-url"
-          type="text"
-          inputMode="url"
-          spellCheck={false}
-          placeholder="https://…/config.json or hf:OWNER/REPO"
-        />
-        <button type="submit" className="button button--small">
-          Load second model
-        </button>
-      </form>
+      <ModelSpecForm
+        className="compare__url"
+        label="or from URL"
+        name="compare-url"
+        button="Load second model"
+        buttonClassName="button button--small"
+        onSpec={(spec) => void choose({ kind: 'url', spec })}
+      />
     </div>
   );
 }

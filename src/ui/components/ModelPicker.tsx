@@ -2,6 +2,7 @@ import { useId } from 'react';
 
 import { formatBytes, formatParameters } from '../format';
 import { type AppState, useAppStore } from '../store';
+import { ModelSpecForm } from './ModelSpecForm';
 
 /** The select's values while a model from disk or a URL runs; never a bundled model's id (those are folder names). */
 const LOCAL_VALUE = '(your model)';
@@ -39,31 +40,16 @@ function statusText(state: AppState): string {
 }
 
 function UrlForm() {
-  const id = useId();
   const loadModelFromUrl = useAppStore((s) => s.loadModelFromUrl);
   return (
-    <form
+    <ModelSpecForm
       className="model-picker__url"
-      onSubmit={(event) => {
-        event.preventDefault();
-        const spec = String(new FormData(event.currentTarget).get('model-url') ?? '').trim();
-        if (spec) void loadModelFromUrl(spec);
-      }}
-    >
-      <label htmlFor={id}>Load from URL</label>
-      {/* type="text": hf:OWNER/REPO is not a URL the browser's own check accepts. */}
-      <input
-        id={id}
-        name="model-url"
-        type="text"
-        inputMode="url"
-        spellCheck={false}
-        placeholder="https://…/config.json or hf:OWNER/REPO"
-      />
-      <button type="submit" className="button">
-        Load
-      </button>
-    </form>
+      label="Load from URL"
+      name="model-url"
+      button="Load"
+      buttonClassName="button"
+      onSpec={(spec) => void loadModelFromUrl(spec)}
+    />
   );
 }
 
