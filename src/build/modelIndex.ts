@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ModelConfigError, parseModelConfig } from '../formats/config.ts';
+import { listedFiles, ModelConfigError, parseModelConfig } from '../formats/config.ts';
 import { MODEL_INDEX_FORMAT, type ModelIndex, type ModelIndexEntry } from '../runtime/modelIndex.ts';
 
 /** The model the app opens when the URL names none, if it is there. */
@@ -35,8 +35,7 @@ function readModelFolder(modelsDir: string, id: string): ModelFolder {
   }
   const files = [configPath];
   let bytes = 0;
-  for (const file of Object.values(config.files)) {
-    if (!file) continue;
+  for (const file of listedFiles(config.files)) {
     const path = join(modelsDir, id, file.path);
     if (!existsSync(path)) throw new Error(`${configPath}: "${file.path}" is listed but missing`);
     files.push(path);

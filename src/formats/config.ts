@@ -32,6 +32,11 @@ export interface ModelFiles {
   decoderLean?: ModelFile;
 }
 
+/** Every file a config lists: the two graphs, and the lean graphs where the export has them. */
+export function listedFiles(files: ModelFiles): ModelFile[] {
+  return Object.values(files).filter((file): file is ModelFile => file !== undefined);
+}
+
 export const QUANTIZATION_MODES = ['int8', 'int4'] as const;
 export type QuantizationMode = (typeof QUANTIZATION_MODES)[number];
 

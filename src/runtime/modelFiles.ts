@@ -3,7 +3,13 @@
  * with byte progress, kept in the Cache API between visits and checked against the SHA-256 that
  * config.json records.
  */
-import { type ModelConfig, ModelConfigError, type ModelFile, parseModelConfig } from '../formats/config';
+import {
+  listedFiles,
+  type ModelConfig,
+  ModelConfigError,
+  type ModelFile,
+  parseModelConfig,
+} from '../formats/config';
 import type { MaeModelBytes } from './maeRunner';
 import { readModelBytes } from './modelBytes';
 
@@ -189,7 +195,7 @@ export async function modelFilesCached(configUrl: string, config: ModelConfig): 
   const cache = await openCache();
   if (!cache) return false;
   const base = new URL(configUrl, globalThis.location?.href);
-  const files = Object.values(config.files).filter((file) => file !== undefined);
+  const files = listedFiles(config.files);
   const found = await Promise.all(
     files.map(
       async (file) => (await cache.match(cacheKey(new URL(file.path, base).href, file))) !== undefined,
@@ -268,7 +274,7 @@ export async function fetchModelBytes(
 ): Promise<MaeModelBytes> {
   const cache = await openCache();
   const base = new URL(configUrl, globalThis.location?.href);
-  const files = Object.values(config.files).filter((file) => file !== undefined);
+  const files = listedFiles(config.files);
   const loaded = new Map<ModelFile, number>(files.map((file) => [file, 0]));
   const totals = new Map<ModelFile, number | null>(files.map((file) => [file, file.bytes ?? null]));
   const report = () => {

@@ -6,7 +6,7 @@
  * byte progress, are checked against the Hub's SHA-256 (`X-Linked-Etag`) where it gives one,
  * and are kept in the Cache API with their config.json, so a second visit needs no network.
  */
-import { MODEL_FORMAT, type ModelConfig } from '../formats/config';
+import { listedFiles, MODEL_FORMAT, type ModelConfig } from '../formats/config';
 import { parameterCount, parseHfConfig } from '../formats/maeCheckpoint';
 import { type CheckpointFiles, checkWasmSize, HF_WEIGHT_FILES, inspectCheckpoint } from './checkpointModel';
 import type { MaeModelBytes } from './maeRunner';
@@ -82,7 +82,7 @@ function downloadBytes(kind: ConfigKind, url: string): number | null {
     checkWasmSize(parameters, displayName(url));
     return parameters * 4;
   }
-  const files = Object.values(kind.config.files);
+  const files = listedFiles(kind.config.files);
   return files.every((file) => file.bytes !== undefined)
     ? files.reduce((sum, file) => sum + (file.bytes ?? 0), 0)
     : null;

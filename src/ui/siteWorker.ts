@@ -4,6 +4,7 @@
  * over only when the user clicks. src/ui/isolation.ts registers the same worker earlier where the
  * host sends no COOP/COEP.
  */
+import { listedFiles } from '../formats/config';
 import { clearModelCache } from '../runtime/modelFiles';
 import { remoteModelCached } from '../runtime/remoteModel';
 import type { OfflineServices } from './store';
@@ -95,9 +96,7 @@ export function createOfflineServices(): SiteWorker | undefined {
     async appFilesCached(configPath, config) {
       // The worker's cache keys are the files' URLs; the page's own model cache uses other keys.
       const configUrl = new URL(`${import.meta.env.BASE_URL}${configPath}`, window.location.href);
-      const files = Object.values(config.files).flatMap((file) =>
-        file ? [new URL(file.path, configUrl)] : [],
-      );
+      const files = listedFiles(config.files).map((file) => new URL(file.path, configUrl));
       const found = await Promise.all(
         [configUrl, ...files].map(async (url) => (await caches.match(url.href)) !== undefined),
       );
