@@ -21,9 +21,6 @@ import time
 from pathlib import Path
 
 
-FORMAT = "mae-lens-model/1"  # config.json of our exports (docs/model-format.md)
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -44,12 +41,13 @@ def main():
     except ImportError as error:
         sys.exit(f"PyTorch is not available: {error}")
     from scripts.mae.loaders import load_checkpoint
-    from scripts.mae.onnx_weights import load_model
+    from scripts.mae.onnx_weights import MODEL_FORMAT, load_model
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     export = (
-        args.model.is_dir() and json.loads((args.model / "config.json").read_text()).get("format") == FORMAT
+        args.model.is_dir()
+        and json.loads((args.model / "config.json").read_text()).get("format") == MODEL_FORMAT
     )
     model = load_model(args.model) if export else load_checkpoint(str(args.model))[0].eval()
     load_s = time.perf_counter() - started

@@ -25,6 +25,7 @@ from torch import nn
 from scripts.mae.fuse_onnx import fuse
 from scripts.mae.loaders import CheckpointError, load_checkpoint, sha256_file
 from scripts.mae.model import PRESETS, MaskedAutoencoder
+from scripts.mae.onnx_weights import MODEL_FORMAT
 from scripts.quantize_onnx import DEFAULT_BLOCK_SIZE, MODES as QUANTIZE_MODES, QuantizeError, quantize_folder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -227,7 +228,7 @@ def export(
         cfg.decoder_num_heads if fused_ops else None,
     )
     config = {
-        "format": "mae-lens-model/1",
+        "format": MODEL_FORMAT,
         "name": name,
         "source": source,
         "image_size": cfg.image_size,

@@ -23,6 +23,7 @@ from onnx import numpy_helper
 from .model import MaeConfig, MaskedAutoencoder
 
 PREFIX = "model."  # the export wraps the model in a module attribute called `model`
+MODEL_FORMAT = "mae-lens-model/1"  # config.json's `format` in our exports (docs/model-format.md)
 
 
 class OnnxWeightsError(ValueError):
