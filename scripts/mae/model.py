@@ -237,7 +237,7 @@ class MaskedAutoencoder(nn.Module):
         ids_keep = ids_shuffle[:, :len_keep]
         visible = torch.gather(target, 1, ids_keep.unsqueeze(-1).expand(-1, -1, target.shape[2]))
         latent, _ = self.forward_encoder(visible, ids_keep, positions)
-        pred, _ = self.forward_decoder(latent, ids_restore, positions)
+        pred, _ = self.forward_decoder(latent, ids_restore, positions, per_layer=False)
         mask = torch.ones(B, N)
         mask[:, :len_keep] = 0
         mask = torch.gather(mask, 1, ids_restore)

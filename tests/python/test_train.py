@@ -6,7 +6,13 @@ from pathlib import Path
 import torch
 
 from scripts.mae.model import MaeConfig, MaskedAutoencoder
-from scripts.train import set_encoder_trainable, split_by_package, training_loss, with_new_decoder
+from scripts.train import (
+    set_encoder_trainable,
+    split_by_package,
+    training_loss,
+    with_added_decoder_blocks,
+    with_new_decoder,
+)
 
 
 def row(package, path="/usr/share/x.jpg"):
@@ -76,8 +82,24 @@ class NewDecoderTest(unittest.TestCase):
         self.assertNotIn("mask_token", frozen)
 
 
-if __name__ == "__main__":
-    unittest.main()
+class AddedDecoderBlocksTest(unittest.TestCase):
+    def test_new_blocks_start_as_the_identity_and_then_learn(self):
+        cfg = MaeConfig(
+            embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2
+        )
+        model = MaskedAutoencoder(cfg).eval()
+        for param in model.parameters():  # every weight non-zero, so a block that is not the identity shows
+            torch.nn.init.normal_(param, std=0.2)
+        grown = with_added_decoder_blocks(model, 2).eval()
+        self.assertEqual(grown.cfg.decoder_depth, 3)
+        imgs = torch.randn(2, 3, 224, 224)
+        torch.manual_seed(5)
+        before = model.loss_per_image(imgs, 0.75)
+        torch.manual_seed(5)
+        after = grown.loss_per_image(imgs, 0.75)
+        torch.testing.assert_close(after, before)
+        after.mean().backward()
+        self.assertGreater(grown.decoder_blocks[2].mlp.fc2.weight.grad.abs().sum().item(), 0)
 
 
 class TimeBudgetTest(unittest.TestCase):
@@ -133,3 +155,7 @@ class TimeBudgetTest(unittest.TestCase):
             best = torch.load(out / "best.pth")
             self.assertTrue(all(value.device.type == "cpu" for value in best["model"].values()))
             self.assertEqual(best["train"]["held_out_package"], "b")
+
+
+if __name__ == "__main__":
+    unittest.main()
