@@ -7,7 +7,8 @@
 # or EMA) with the highest held-out PSNR seen at any evaluation, scored with the eval's masks.
 # This exports best.pth to OUT_DIR (default RUN_DIR/export, never models/), then runs
 # `npm run eval` on the held-out package with both baselines, for the new model and for the
-# bundled models/mae-small, and writes both reports beside the export. Nothing in models/ changes.
+# bundled models/mae-small, and writes both reports beside the export; the new model's result also
+# goes into its config.json (`evaluation`). Nothing in models/ changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: scripts/finish_training.sh RUN_DIR [OUT_DIR]}
@@ -31,6 +32,10 @@ while read -r name; do ln -sf "$(realpath "$data/$name")" "$held/$name"; done < 
   --name "MAE small (trained by MAE Lens)"
 for model in "$out" models/mae-small; do
   report="$out/eval-$(basename "$model").txt"
-  npm run --silent eval -- --model "$model" --data "$held" --seeds 0,1,2 --baseline diffusion:200 | tee "$report"
+  # The export's config.json keeps its own result: the page's model entry shows it.
+  record=()
+  [ "$model" = "$out" ] && record=(--record-in-config "$package, a Debian package it never trained on")
+  npm run --silent eval -- --model "$model" --data "$held" --seeds 0,1,2 --baseline diffusion:200 \
+    "${record[@]}" | tee "$report"
 done
 echo "exported to $out; reports: $out/eval-$(basename "$out").txt, $out/eval-mae-small.txt"

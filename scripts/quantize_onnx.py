@@ -232,6 +232,7 @@ def quantize_folder(source: Path, out: Path, mode: str, block_size: int = DEFAUL
         onnx.save_model(model, str(out / f"{key}.onnx"))
         write_lean_graph(out / f"{key}.onnx", inputs, output, out / f"{key}.lean.onnx")
     config["name"] = f"{config['name']} ({mode})"
+    config.pop("evaluation", None)  # measured on the fp32 weights: not these
     config["files"] = {
         "encoder": file_entry(out, "encoder.onnx", None),
         "decoder": file_entry(out, "decoder.onnx", None),

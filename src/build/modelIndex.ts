@@ -52,6 +52,7 @@ function readModelFolder(modelsDir: string, id: string): ModelFolder {
       parameters: typeof parameters === 'number' && Number.isSafeInteger(parameters) ? parameters : null,
       imageSize: config.imageSize,
       patchSize: config.patchSize,
+      evaluation: config.evaluation ?? null,
     },
     files,
   };

@@ -1,14 +1,16 @@
 /**
  * `npm run eval -- --model models/NAME --data DIR [--mask-ratio 0.75] [--seeds 0,1,2]
- *                  [--baseline diffusion:N]... [--json]`
+ *                  [--baseline diffusion:N]... [--json] [--record-in-config "WHAT THE PHOTOS ARE"]`
  *
  * Masked-patch PSNR of the model and of the classical baselines (mean-colour fill, interpolation
  * + 200 diffusion rounds, and inverse-distance + N diffusion rounds for converged diffusion and
  * every `--baseline diffusion:N`) over a folder of photos, with the same src/mae pipeline as the app.
+ * --record-in-config writes the summary into the export's config.json for the page's model entry.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
+import { evaluationJson, MODEL_FORMAT, type ModelEvaluation, parseModelEvaluation } from '../formats/config';
 import { interpolationBaseline, maskedMetrics, meanColorFill } from '../mae/metrics';
 import { prepareImage } from '../mae/pipeline';
 import { reconstruct } from '../runtime/reconstruct';
@@ -126,4 +128,40 @@ export async function evaluate(
   }
   await model.release();
   return { images, summary: summarize(images) };
+}
+
+/** What the page's model entry shows of an eval: `data` names the photos, in words. */
+export function modelEvaluation(
+  result: { images: ImageScore[]; summary: EvalSummary },
+  options: Pick<EvalOptions, 'maskRatio' | 'seeds'>,
+  data: string,
+): ModelEvaluation {
+  const converged = diffusionName(CONVERGED_DIFFUSION_ROUNDS);
+  const { summary } = result;
+  return {
+    data,
+    images: result.images.length,
+    maskRatio: options.maskRatio,
+    seeds: [...options.seeds],
+    modelPsnr: summary.model_psnr,
+    interpolationPsnr: summary.interpolation_psnr,
+    convergedDiffusionPsnr: summary.diffusion_psnr[converged]!,
+    winsOverInterpolation: summary.model_wins.interpolation!,
+    winsOverConvergedDiffusion: summary.model_wins[converged]!,
+  };
+}
+
+/**
+ * Writes `evaluation` into the export folder's config.json (its other fields untouched), checked
+ * first by the parser that will read it. Only MAE Lens exports carry one.
+ */
+export async function recordInConfig(modelFolder: string, evaluation: ModelEvaluation): Promise<void> {
+  const path = join(modelFolder, 'config.json');
+  const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  if (json.format !== MODEL_FORMAT) {
+    throw new Error(`${path}: --record-in-config needs a MAE Lens export (format "${MODEL_FORMAT}")`);
+  }
+  json.evaluation = evaluationJson(evaluation);
+  parseModelEvaluation(json.evaluation, true);
+  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
 }

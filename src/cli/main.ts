@@ -3,7 +3,7 @@
  * PATH: an export folder, a Hugging Face folder (config.json + weights) or a Meta .pth.
  *
  *   npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2]
- *                   [--baseline diffusion:N]... [--json]
+ *                   [--baseline diffusion:N]... [--json] [--record-in-config "WHAT THE PHOTOS ARE"]
  *   npm run reconstruct -- [--model PATH] [--mask-ratio R] [--seed S | --noise FILE.npy]
  *                          [--out DIR] [--save-tensors] IMAGE...
  *   npm run bench -- [--quick] [--large] [--json] [--out DIR]
@@ -20,12 +20,12 @@ import {
   parseSeeds,
   UsageError,
 } from './args';
-import { evaluate } from './eval';
+import { evaluate, modelEvaluation, recordInConfig } from './eval';
 import { RECONSTRUCT_USAGE, runReconstruct } from './reconstruct';
 
 const EVAL_USAGE =
   'usage: npm run eval -- [--model PATH] --data DIR [--mask-ratio 0.75] [--seeds 0,1,2]\n' +
-  '                        [--baseline diffusion:N]... [--json]';
+  '                        [--baseline diffusion:N]... [--json] [--record-in-config "WHAT THE PHOTOS ARE"]';
 
 async function runEval(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -37,17 +37,28 @@ async function runEval(args: string[]): Promise<number> {
       seeds: { type: 'string', default: '0,1,2' },
       json: { type: 'boolean', default: false },
       baseline: { type: 'string', multiple: true, default: [] },
+      'record-in-config': { type: 'string' },
     },
   });
   if (!values.data) throw new UsageError('--data DIR is required');
-  const result = await evaluate({
+  const record = values['record-in-config'];
+  if (record !== undefined && record.trim() === '') {
+    throw new UsageError(
+      '--record-in-config needs the photos named in words, e.g. "tuxpaint-data, never trained on"',
+    );
+  }
+  const options = {
     model: values.model,
     data: values.data,
     maskRatio: parseRatio(values['mask-ratio']),
     seeds: parseSeeds(values.seeds),
     json: values.json,
     diffusionRounds: values.baseline.map(parseDiffusionBaseline),
-  });
+  };
+  const result = await evaluate(options);
+  // The page's model entry shows it (models/index.json is built from config.json).
+  if (record !== undefined)
+    await recordInConfig(values.model, modelEvaluation(result, options, record.trim()));
   const { model_psnr, interpolation_psnr, mean_fill_psnr, diffusion_psnr, model_wins } = result.summary;
   if (values.json) {
     console.log(JSON.stringify(result));

@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { tinyConfigJson } from '../../tests/helpers/fixture';
-import { gridSize, ModelConfigError, numPatchesOf, parseModelConfig, patchDim } from './config';
+import {
+  evaluationJson,
+  gridSize,
+  ModelConfigError,
+  type ModelEvaluation,
+  numPatchesOf,
+  parseModelConfig,
+  parseModelEvaluation,
+  patchDim,
+} from './config';
 
 function withField(path: string, value: unknown): Record<string, unknown> {
   const json = tinyConfigJson();
@@ -98,6 +107,50 @@ describe('parseModelConfig', () => {
     expect(parseModelConfig(int8).quantization).toEqual({ mode: 'int8' });
   });
 
+  it('reads a held-out evaluation, names a bad field, and writes back what it read', () => {
+    const json = {
+      data: 'tuxpaint-data, never trained on',
+      images: 21,
+      mask_ratio: 0.75,
+      seeds: [0, 1, 2],
+      model_psnr: 17.6,
+      interpolation_psnr: 16.54,
+      converged_diffusion_psnr: 17.09,
+      wins_over_interpolation: 19,
+      wins_over_converged_diffusion: 15,
+    };
+    const evaluation: ModelEvaluation = {
+      data: 'tuxpaint-data, never trained on',
+      images: 21,
+      maskRatio: 0.75,
+      seeds: [0, 1, 2],
+      modelPsnr: 17.6,
+      interpolationPsnr: 16.54,
+      convergedDiffusionPsnr: 17.09,
+      winsOverInterpolation: 19,
+      winsOverConvergedDiffusion: 15,
+    };
+    expect(parseModelConfig(tinyConfigJson()).evaluation).toBeUndefined();
+    expect(parseModelConfig(withField('evaluation', json)).evaluation).toEqual(evaluation);
+    expect(evaluationJson(evaluation)).toEqual(json);
+    expect(parseModelEvaluation(evaluation, false)).toEqual(evaluation);
+    const bad: [string, unknown, RegExp][] = [
+      [
+        'wins_over_converged_diffusion',
+        22,
+        /"evaluation.wins_over_converged_diffusion" must be at most images \(21\)/,
+      ],
+      ['mask_ratio', 1, /"evaluation.mask_ratio" must be a fraction between 0 and 1/],
+      ['seeds', [], /"evaluation.seeds" must be a non-empty array/],
+      ['model_psnr', 'high', /"evaluation.model_psnr" must be a finite number/],
+      ['data', '', /"evaluation.data" must be a non-empty string/],
+    ];
+    for (const [field, value, message] of bad) {
+      expect(() => parseModelConfig(withField('evaluation', { ...json, [field]: value }))).toThrow(message);
+    }
+    expect(() => parseModelEvaluation(json, false)).toThrow(/"evaluation.images"|"evaluation.maskRatio"/);
+  });
+
   it('rejects non-objects at the root', () => {
     for (const json of [null, 3, 'config', [], undefined]) {
       expect(() => parseModelConfig(json)).toThrow(/config.json: "\(root\)" must be a JSON object/);
@@ -149,6 +202,7 @@ describe('parseModelConfig', () => {
       'files.encoder',
       'files.decoder.bytes',
       'files.decoder.sha256',
+      'evaluation',
     ];
     fc.assert(
       fc.property(fc.constantFrom(...fields), fc.jsonValue(), (field, value) => {

@@ -49,6 +49,24 @@ export interface Quantization {
   blockSize?: number;
 }
 
+/**
+ * config.json's optional "evaluation": what `npm run eval -- --record-in-config` measured on
+ * photos the model never trained on, so the page's model entry can show it. PSNRs are masked-patch
+ * PSNR in dB, the mean over images of the mean over seeds; wins count images.
+ */
+export interface ModelEvaluation {
+  /** Which photos, in words, e.g. "tuxpaint-data, a Debian package the model never trained on". */
+  data: string;
+  images: number;
+  maskRatio: number;
+  seeds: number[];
+  modelPsnr: number;
+  interpolationPsnr: number;
+  convergedDiffusionPsnr: number;
+  winsOverInterpolation: number;
+  winsOverConvergedDiffusion: number;
+}
+
 export interface ModelConfig {
   format: typeof MODEL_FORMAT;
   name: string;
@@ -71,6 +89,7 @@ export interface ModelConfig {
   opset: number;
   files: ModelFiles;
   quantization?: Quantization;
+  evaluation?: ModelEvaluation;
 }
 
 export class ModelConfigError extends Error {
@@ -229,6 +248,78 @@ function quantization(json: JsonObject): Quantization | undefined {
   return result;
 }
 
+/** ModelEvaluation's JSON field of each key, as config.json writes it. */
+const EVALUATION_FIELDS = {
+  data: 'data',
+  images: 'images',
+  maskRatio: 'mask_ratio',
+  seeds: 'seeds',
+  modelPsnr: 'model_psnr',
+  interpolationPsnr: 'interpolation_psnr',
+  convergedDiffusionPsnr: 'converged_diffusion_psnr',
+  winsOverInterpolation: 'wins_over_interpolation',
+  winsOverConvergedDiffusion: 'wins_over_converged_diffusion',
+} as const satisfies Record<keyof ModelEvaluation, string>;
+
+/** `evaluation` as config.json holds it (the inverse of the parsing in parseModelConfig). */
+export function evaluationJson(evaluation: ModelEvaluation): JsonObject {
+  return Object.fromEntries(
+    Object.entries(EVALUATION_FIELDS).map(([key, field]) => [
+      field,
+      evaluation[key as keyof ModelEvaluation],
+    ]),
+  );
+}
+
+function count(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(path, 'a non-negative integer', value);
+  }
+  return value;
+}
+
+function finiteNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
+  return value;
+}
+
+/**
+ * A ModelEvaluation from `section`, whose keys are config.json's (`jsonKeys`) or ModelEvaluation's
+ * own (models/index.json carries it parsed). Throws ModelConfigError naming the first bad field.
+ */
+export function parseModelEvaluation(section: unknown, jsonKeys: boolean): ModelEvaluation {
+  if (!isObject(section)) fail('evaluation', 'an object', section);
+  const name = (key: keyof ModelEvaluation) => (jsonKeys ? EVALUATION_FIELDS[key] : key);
+  const at = (key: keyof ModelEvaluation) => `evaluation.${name(key)}`;
+  const get = (key: keyof ModelEvaluation) => section[name(key)];
+  const images = count(get('images'), at('images'));
+  if (images === 0) fail(at('images'), 'a positive integer', images);
+  const maskRatio = finiteNumber(get('maskRatio'), at('maskRatio'));
+  if (!(maskRatio > 0 && maskRatio < 1)) fail(at('maskRatio'), 'a fraction between 0 and 1', maskRatio);
+  const seeds = get('seeds');
+  if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+    fail(at('seeds'), 'a non-empty array of non-negative integers', seeds);
+  }
+  const wins = (key: 'winsOverInterpolation' | 'winsOverConvergedDiffusion') => {
+    const value = count(get(key), at(key));
+    if (value > images) fail(at(key), `at most images (${images})`, value);
+    return value;
+  };
+  const data = get('data');
+  if (typeof data !== 'string' || data.length === 0) fail(at('data'), 'a non-empty string', data);
+  return {
+    data,
+    images,
+    maskRatio,
+    seeds: seeds as number[],
+    modelPsnr: finiteNumber(get('modelPsnr'), at('modelPsnr')),
+    interpolationPsnr: finiteNumber(get('interpolationPsnr'), at('interpolationPsnr')),
+    convergedDiffusionPsnr: finiteNumber(get('convergedDiffusionPsnr'), at('convergedDiffusionPsnr')),
+    winsOverInterpolation: wins('winsOverInterpolation'),
+    winsOverConvergedDiffusion: wins('winsOverConvergedDiffusion'),
+  };
+}
+
 /**
  * Validates a parsed config.json. Throws ModelConfigError (and nothing else) naming the first
  * offending field. Unknown extra fields are allowed so newer exporters stay loadable.
@@ -274,6 +365,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
   const opset = positiveInteger(json, 'opset', 'opset');
   const files = modelFiles(json);
   const quantized = quantization(json);
+  const evaluated = json.evaluation === undefined ? undefined : parseModelEvaluation(json.evaluation, true);
 
   return {
     format: MODEL_FORMAT,
@@ -292,5 +384,6 @@ export function parseModelConfig(json: unknown): ModelConfig {
     opset,
     files,
     ...(quantized && { quantization: quantized }),
+    ...(evaluated && { evaluation: evaluated }),
   };
 }

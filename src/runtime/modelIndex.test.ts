@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import { buildModelIndex, scanModels } from '../build/modelIndex';
+import { parseModelConfig } from '../formats/config';
 import { parseModelIndex } from './modelIndex';
 
 function modelFolder(root: string, id: string, extra: Record<string, unknown> = {}) {
@@ -22,11 +23,23 @@ function modelFolder(root: string, id: string, extra: Record<string, unknown> = 
   writeFileSync(join(dir, 'decoder.onnx'), new Uint8Array(5));
 }
 
+const EVALUATION_JSON = {
+  data: 'photos it never saw',
+  images: 5,
+  mask_ratio: 0.75,
+  seeds: [0, 1, 2],
+  model_psnr: 18.2,
+  interpolation_psnr: 17.1,
+  converged_diffusion_psnr: 17.5,
+  wins_over_interpolation: 5,
+  wins_over_converged_diffusion: 4,
+};
+
 describe('model index', () => {
   it('lists every folder with a config.json, sizes summed, the default first choice mae-small', () => {
     const root = mkdtempSync(join(tmpdir(), 'models-'));
     modelFolder(root, 'zeta');
-    modelFolder(root, 'mae-small', { parameters: 5_663_360 });
+    modelFolder(root, 'mae-small', { parameters: 5_663_360, evaluation: EVALUATION_JSON });
     mkdirSync(join(root, 'not-a-model'));
     const index = buildModelIndex(scanModels(root));
     expect(index.default).toBe('mae-small');
@@ -39,8 +52,11 @@ describe('model index', () => {
       parameters: 5_663_360,
       imageSize: 224,
       patchSize: 16,
+      evaluation: parseModelConfig({ ...tinyConfigJson(), evaluation: EVALUATION_JSON }).evaluation,
     });
+    expect(index.models[0]!.evaluation!.winsOverConvergedDiffusion).toBe(4);
     expect(index.models[1]!.parameters).toBeNull();
+    expect(index.models[1]!.evaluation).toBeNull();
     // What the build writes is what the app accepts.
     expect(parseModelIndex(JSON.parse(JSON.stringify(index)))).toEqual(index);
   });
@@ -61,5 +77,18 @@ describe('model index', () => {
     expect(() =>
       parseModelIndex({ format: 'mae-lens-model-index/1', default: null, models: [{ id: 'a' }] }),
     ).toThrow('models[0].name is missing or invalid');
+    const entry = {
+      id: 'a',
+      name: 'A',
+      config: 'models/a/config.json',
+      bytes: 1,
+      parameters: null,
+      imageSize: 224,
+      patchSize: 16,
+      evaluation: { images: 0 },
+    };
+    expect(() =>
+      parseModelIndex({ format: 'mae-lens-model-index/1', default: null, models: [entry] }),
+    ).toThrow(/models\[0\]\.evaluation .*"evaluation.images" must be a positive integer/);
   });
 });

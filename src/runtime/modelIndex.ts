@@ -3,7 +3,7 @@
  * folders under models/ (see src/build/modelsPlugin.ts).
  */
 
-import { isObject } from '../formats/config';
+import { isObject, type ModelEvaluation, parseModelEvaluation } from '../formats/config';
 
 export const MODEL_INDEX_FORMAT = 'mae-lens-model-index/1';
 
@@ -20,6 +20,8 @@ export interface ModelIndexEntry {
   parameters: number | null;
   imageSize: number;
   patchSize: number;
+  /** config.json's held-out evaluation, when `npm run eval -- --record-in-config` wrote one. */
+  evaluation: ModelEvaluation | null;
 }
 
 export interface ModelIndex {
@@ -38,7 +40,7 @@ function parseEntry(value: unknown, at: number): ModelIndexEntry {
     throw new Error(`models/index.json: models[${at}].${field} is missing or invalid`);
   };
   if (!isObject(value)) return fail('(entry)');
-  const { id, name, config, bytes, parameters, imageSize, patchSize } = value;
+  const { id, name, config, bytes, parameters, imageSize, patchSize, evaluation } = value;
   if (typeof id !== 'string' || id === '') fail('id');
   if (typeof name !== 'string') fail('name');
   if (typeof config !== 'string' || config === '') fail('config');
@@ -46,6 +48,12 @@ function parseEntry(value: unknown, at: number): ModelIndexEntry {
   if (parameters !== null && !isCount(parameters)) fail('parameters');
   if (!isCount(imageSize)) fail('imageSize');
   if (!isCount(patchSize)) fail('patchSize');
+  let parsedEvaluation: ModelEvaluation | null = null;
+  try {
+    if (evaluation !== null) parsedEvaluation = parseModelEvaluation(evaluation, false);
+  } catch (error) {
+    fail(`evaluation (${(error as Error).message})`);
+  }
   return {
     id: id as string,
     name: name as string,
@@ -54,6 +62,7 @@ function parseEntry(value: unknown, at: number): ModelIndexEntry {
     parameters: parameters as number | null,
     imageSize: imageSize as number,
     patchSize: patchSize as number,
+    evaluation: parsedEvaluation,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ModelEvaluation } from '../formats/config';
+
 /** Human-readable numbers for the page. */
 
 export function formatBytes(bytes: number): string {
@@ -32,5 +34,18 @@ export function slug(text: string): string {
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'image'
+  );
+}
+
+/** The page's model entry: what the model scored on photos it never trained on, against the fills. */
+export function formatEvaluation(e: ModelEvaluation): string {
+  // Two decimals: the gaps to the fills are tenths of a dB.
+  const db = (value: number) => `${value.toFixed(2)} dB`;
+  const of = `of ${e.images}`;
+  return (
+    `Held-out test: ${e.data} (${e.images} photos, ${Math.round(e.maskRatio * 100)} % masked, seeds ` +
+    `${e.seeds.join(', ')}): ${db(e.modelPsnr)} masked-patch PSNR; interpolation ` +
+    `${db(e.interpolationPsnr)} (model better on ${e.winsOverInterpolation} ${of}), converged ` +
+    `diffusion ${db(e.convergedDiffusionPsnr)} (${e.winsOverConvergedDiffusion} ${of}).`
   );
 }

@@ -4,7 +4,7 @@
  * `npm run fixtures` on two small generated photos.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +17,11 @@ import {
   diffusionBaselines,
   evaluate,
   type ImageScore,
+  modelEvaluation,
+  recordInConfig,
   summarize,
 } from '../../src/cli/eval';
+import { parseModelConfig } from '../../src/formats/config';
 import { writePng } from '../helpers/png';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,5 +119,45 @@ describe('evaluate', () => {
       'diffusion:1000',
     ]);
     expect(summary).toEqual(summarize(images));
+  }, 60_000);
+});
+
+describe('--record-in-config', () => {
+  it("writes the summary into the export's config.json, which the app's parser reads back", async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'mae-record-'));
+    const dataDir = await mkdtemp(join(tmpdir(), 'mae-record-data-'));
+    try {
+      await cp(modelDir, folder, { recursive: true });
+      const size = 224;
+      const noise = new Uint8Array(size * size * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7919) % 251));
+      await writePng(join(dataDir, 'noise.png'), size, size, noise);
+      const options = { model: folder, data: dataDir, maskRatio: 0.5, seeds: [3], json: true };
+      const result = await evaluate(options);
+      const before = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8'));
+      await recordInConfig(folder, modelEvaluation(result, options, 'one noise picture'));
+      const after = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8'));
+      const { evaluation, ...rest } = after;
+      expect(rest).toEqual(before);
+      expect(evaluation.model_psnr).toBe(result.summary.model_psnr);
+      expect(parseModelConfig(after).evaluation).toEqual({
+        data: 'one noise picture',
+        images: 1,
+        maskRatio: 0.5,
+        seeds: [3],
+        modelPsnr: result.images[0]!.model_psnr,
+        interpolationPsnr: result.images[0]!.interpolation_psnr,
+        convergedDiffusionPsnr: result.images[0]!.diffusion_psnr['diffusion:1000'],
+        winsOverInterpolation: result.summary.model_wins.interpolation,
+        winsOverConvergedDiffusion: result.summary.model_wins['diffusion:1000'],
+      });
+
+      await writeFile(join(folder, 'config.json'), JSON.stringify({ model_type: 'vit_mae' }));
+      await expect(
+        recordInConfig(folder, modelEvaluation(result, options, 'one noise picture')),
+      ).rejects.toThrow(/needs a MAE Lens export/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

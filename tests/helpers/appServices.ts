@@ -40,6 +40,7 @@ export function singleModelServices(config: ModelConfig, id = 'test'): ModelServ
           parameters: 1_200_000,
           imageSize: config.imageSize,
           patchSize: config.patchSize,
+          evaluation: config.evaluation ?? null,
         },
       ],
     }),

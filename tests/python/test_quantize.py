@@ -5,6 +5,7 @@ TypeScript (tests/model/quantized.test.ts): Debian has no onnxruntime for Python
 """
 
 import json
+import shutil
 import tempfile
 import unittest
 from pathlib import Path
@@ -115,6 +116,16 @@ class FolderTest(unittest.TestCase):
         self.addCleanup(tmp.cleanup)
         out = Path(tmp.name) / mode
         return out, quantize_folder(EXPORTED, out, mode)
+
+    def test_the_fp32_evaluation_is_not_carried_over(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        source = Path(tmp.name) / "fp32"
+        shutil.copytree(EXPORTED, source)
+        config = json.loads((source / "config.json").read_text())
+        config["evaluation"] = {"data": "photos", "model_psnr": 17.6}
+        (source / "config.json").write_text(json.dumps(config))
+        self.assertNotIn("evaluation", quantize_folder(source, Path(tmp.name) / "int8", "int8"))
 
     def ops(self, path):
         return [node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node]

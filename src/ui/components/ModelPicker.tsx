@@ -1,6 +1,6 @@
 import { useId } from 'react';
 
-import { formatBytes, formatParameters } from '../format';
+import { formatBytes, formatEvaluation, formatParameters } from '../format';
 import { type AppState, useAppStore } from '../store';
 import { ModelSpecForm } from './ModelSpecForm';
 
@@ -155,6 +155,7 @@ export function ModelPicker() {
           input, {entry.patchSize} px patches
         </p>
       )}
+      {entry?.evaluation && <p className="model-picker__meta">{formatEvaluation(entry.evaluation)}</p>}
       <p className="model-picker__status" aria-live="polite">
         <span className={`status-dot status-dot--${modelStatus}`} aria-hidden="true" />
         {status}

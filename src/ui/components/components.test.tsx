@@ -190,6 +190,33 @@ describe('model', () => {
     expect(asked).toEqual(['wasm']);
     expect(screen.getByText('Ready · running on WebAssembly, 4 threads')).toBeInTheDocument();
   });
+
+  it("shows the bundled model's held-out test from its config, and nothing for a model without one", async () => {
+    const evaluation = {
+      data: 'tuxpaint-data, never trained on',
+      images: 21,
+      maskRatio: 0.75,
+      seeds: [0, 1, 2],
+      modelPsnr: 17.634,
+      interpolationPsnr: 16.543,
+      convergedDiffusionPsnr: 17.086,
+      winsOverInterpolation: 19,
+      winsOverConvergedDiffusion: 16,
+    };
+    const { store } = setup({ ...configWith(224, 16), evaluation });
+    await start(store);
+    expect(
+      screen.getByText(
+        'Held-out test: tuxpaint-data, never trained on (21 photos, 75 % masked, seeds 0, 1, 2): 17.63 dB ' +
+          'masked-patch PSNR; interpolation 16.54 dB (model better on 19 of 21), converged diffusion ' +
+          '17.09 dB (16 of 21).',
+      ),
+    ).toBeInTheDocument();
+    cleanup();
+    const plain = setup();
+    await start(plain.store);
+    expect(screen.queryByText(/Held-out test/)).not.toBeInTheDocument();
+  });
 });
 
 describe('errors', () => {

@@ -54,6 +54,7 @@ function pendingServices() {
         parameters: 100,
         imageSize: config.imageSize,
         patchSize: config.patchSize,
+        evaluation: null,
       })),
     }),
     fetchModel(entry) {
