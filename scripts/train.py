@@ -447,6 +447,10 @@ def main():
         "steps": [],
         "validation": [],
         "held_out": [],
+        # The start's score and the baselines' means, for the curves (scripts/plot_loss.py).
+        "held_out_start": None
+        if heldout is None
+        else {"psnr": start.model_psnr, "baselines": start.baselines},
     }
     first_step, best_psnr = 0, -math.inf
     if args.resume:
