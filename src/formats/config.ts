@@ -161,6 +161,18 @@ function nonEmptyString(obj: JsonObject, key: string, path: string): string {
   return value;
 }
 
+function count(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(path, 'a non-negative integer', value);
+  }
+  return value;
+}
+
+function finiteNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
+  return value;
+}
+
 function optionalSha256(obj: JsonObject, key: string, path: string): string | undefined {
   const value = obj[key];
   if (value === undefined) return undefined;
@@ -198,12 +210,7 @@ function transformer(obj: JsonObject, key: 'encoder' | 'decoder'): TransformerCo
 function modelFile(files: JsonObject, key: string, path = `files.${key}`): ModelFile {
   const entry = objectField(files, key, path);
   const file: ModelFile = { path: nonEmptyString(entry, 'path', `${path}.path`) };
-  if (entry.bytes !== undefined) {
-    if (typeof entry.bytes !== 'number' || !Number.isSafeInteger(entry.bytes) || entry.bytes < 0) {
-      fail(`${path}.bytes`, 'a non-negative integer', entry.bytes);
-    }
-    file.bytes = entry.bytes;
-  }
+  if (entry.bytes !== undefined) file.bytes = count(entry.bytes, `${path}.bytes`);
   const sha256 = optionalSha256(entry, 'sha256', `${path}.sha256`);
   if (sha256 !== undefined) file.sha256 = sha256;
   if (entry.external_data !== undefined) {
@@ -269,18 +276,6 @@ export function evaluationJson(evaluation: ModelEvaluation): JsonObject {
       evaluation[key as keyof ModelEvaluation],
     ]),
   );
-}
-
-function count(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    fail(path, 'a non-negative integer', value);
-  }
-  return value;
-}
-
-function finiteNumber(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
-  return value;
 }
 
 /**
