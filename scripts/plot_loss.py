@@ -20,6 +20,27 @@ def polyline(points, x_of, y_of, colour):
     return f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{coords}"/>'
 
 
+def value_grid(bottom, top, y_of):
+    """Five horizontal grid lines from `bottom` to `top`, labelled with their values."""
+    parts = []
+    for i in range(5):
+        value = bottom + (top - bottom) * i / 4
+        y = y_of(value)
+        parts.append(f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{MARGIN - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.2f}</text>')
+    return parts
+
+
+def step_axis(last_step, x_of, bottom_y):
+    """Five step labels and the axis name under a panel whose plot area ends at `bottom_y`."""
+    parts = []
+    for i in range(5):
+        step = round(last_step * i / 4)
+        parts.append(f'<text x="{x_of(step):.1f}" y="{bottom_y + 16}" text-anchor="middle">{step}</text>')
+    parts.append(f'<text x="{WIDTH / 2}" y="{bottom_y + MARGIN - 8}" text-anchor="middle">step</text>')
+    return parts
+
+
 BASELINE_COLOURS = {"interpolation": "#8a8a8a", "diffusion:1000": "#222"}
 BASELINE_NAMES = {"interpolation": "interpolation (200 rounds)", "diffusion:1000": "converged diffusion"}
 
@@ -34,15 +55,11 @@ def psnr_panel(held_out, baselines, x_of, last_step):
     # The first evaluations of a run from scratch sit far below: the panel shows the last dB.
     bottom, top = max(min(values), max(values) - 2.5), max(values)
     top, bottom = top + 0.05 * (top - bottom), bottom - 0.05 * (top - bottom)
-    y_of = (
-        lambda y: 2 * HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (max(y, bottom) - bottom) / (top - bottom)
-    )  # noqa: E731
-    parts = []
-    for i in range(5):
-        value = bottom + (top - bottom) * i / 4
-        y = y_of(value)
-        parts.append(f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{MARGIN - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.2f}</text>')
+
+    def y_of(y):
+        return 2 * HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (max(y, bottom) - bottom) / (top - bottom)
+
+    parts = value_grid(bottom, top, y_of)
     for name, value in baselines.items():
         y = y_of(value)
         colour = BASELINE_COLOURS.get(name, "#999")
@@ -55,19 +72,13 @@ def psnr_panel(held_out, baselines, x_of, last_step):
             f'<text x="{WIDTH - MARGIN}" y="{y - 4:.1f}" text-anchor="end" fill="{colour}">{label}</text>'
         )
     parts.append(polyline(curves["weights"], x_of, y_of, "#3b6fd8"))
-    if curves["ema"]:
-        parts.append(polyline(curves["ema"], x_of, y_of, "#2a9d5c"))
     parts.append(
         f'<text x="{MARGIN}" y="{HEIGHT + 20}" fill="#3b6fd8">held-out masked-patch PSNR, dB (weights)</text>'
     )
     if curves["ema"]:
+        parts.append(polyline(curves["ema"], x_of, y_of, "#2a9d5c"))
         parts.append(f'<text x="{MARGIN + 300}" y="{HEIGHT + 20}" fill="#2a9d5c">EMA of the weights</text>')
-    for i in range(5):
-        step = round(last_step * i / 4)
-        parts.append(
-            f'<text x="{x_of(step):.1f}" y="{2 * HEIGHT - MARGIN + 16}" text-anchor="middle">{step}</text>'
-        )
-    parts.append(f'<text x="{WIDTH / 2}" y="{2 * HEIGHT - 8}" text-anchor="middle">step</text>')
+    parts += step_axis(last_step, x_of, 2 * HEIGHT - MARGIN)
     return parts
 
 
@@ -95,16 +106,8 @@ def main():
         'font-family="sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
     ]
-    for i in range(5):
-        value = bottom + (top - bottom) * i / 4
-        y = y_of(value)
-        parts.append(f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{MARGIN - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.2f}</text>')
-    for i in range(5):
-        step = round(last_step * i / 4)
-        parts.append(
-            f'<text x="{x_of(step):.1f}" y="{HEIGHT - MARGIN + 16}" text-anchor="middle">{step}</text>'
-        )
+    parts += value_grid(bottom, top, y_of)
+    parts += step_axis(last_step, x_of, HEIGHT - MARGIN)
     if switch:
         parts.append(
             f'<line x1="{x_of(switch):.1f}" x2="{x_of(switch):.1f}" y1="{MARGIN}" y2="{HEIGHT - MARGIN}" '
@@ -113,7 +116,6 @@ def main():
         parts.append(f'<text x="{x_of(switch) + 4:.1f}" y="{MARGIN + 12}">whole images from here</text>')
     parts.append(polyline(train, x_of, y_of, "#3b6fd8"))
     parts.append(polyline(val, x_of, y_of, "#d8573b"))
-    parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT - 8}" text-anchor="middle">step</text>')
     parts.append(
         f'<text x="{MARGIN}" y="20" fill="#3b6fd8">training loss (masked-patch MSE, normalised pixels)</text>'
     )
