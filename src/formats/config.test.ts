@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { tinyEvaluation } from '../../tests/helpers/evaluation';
 import { tinyConfigJson } from '../../tests/helpers/fixture';
 import {
   evaluationJson,
   gridSize,
   ModelConfigError,
-  type ModelEvaluation,
   numPatchesOf,
   parseModelConfig,
   parseModelEvaluation,
@@ -113,23 +113,13 @@ describe('parseModelConfig', () => {
       images: 21,
       mask_ratio: 0.75,
       seeds: [0, 1, 2],
-      model_psnr: 17.6,
-      interpolation_psnr: 16.54,
-      converged_diffusion_psnr: 17.09,
+      model_psnr: 17.634,
+      interpolation_psnr: 16.543,
+      converged_diffusion_psnr: 17.086,
       wins_over_interpolation: 19,
-      wins_over_converged_diffusion: 15,
+      wins_over_converged_diffusion: 16,
     };
-    const evaluation: ModelEvaluation = {
-      data: 'tuxpaint-data, never trained on',
-      images: 21,
-      maskRatio: 0.75,
-      seeds: [0, 1, 2],
-      modelPsnr: 17.6,
-      interpolationPsnr: 16.54,
-      convergedDiffusionPsnr: 17.09,
-      winsOverInterpolation: 19,
-      winsOverConvergedDiffusion: 15,
-    };
+    const evaluation = tinyEvaluation();
     expect(parseModelConfig(tinyConfigJson()).evaluation).toBeUndefined();
     expect(parseModelConfig(withField('evaluation', json)).evaluation).toEqual(evaluation);
     expect(evaluationJson(evaluation)).toEqual(json);

@@ -287,8 +287,7 @@ export function parseModelEvaluation(section: unknown, jsonKeys: boolean): Model
   const name = (key: keyof ModelEvaluation) => (jsonKeys ? EVALUATION_FIELDS[key] : key);
   const at = (key: keyof ModelEvaluation) => `evaluation.${name(key)}`;
   const get = (key: keyof ModelEvaluation) => section[name(key)];
-  const images = count(get('images'), at('images'));
-  if (images === 0) fail(at('images'), 'a positive integer', images);
+  const images = positiveInteger(section, name('images'), at('images'));
   const maskRatio = finiteNumber(get('maskRatio'), at('maskRatio'));
   if (!(maskRatio > 0 && maskRatio < 1)) fail(at('maskRatio'), 'a fraction between 0 and 1', maskRatio);
   const seeds = get('seeds');

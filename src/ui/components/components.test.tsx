@@ -5,6 +5,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { configWith, fakeReconstruction, singleModelServices } from '../../../tests/helpers/appServices';
+import { tinyEvaluation } from '../../../tests/helpers/evaluation';
 import type { ModelConfig } from '../../formats/config';
 import type { ReconstructInput } from '../../runtime/inferenceClient';
 import type { Reconstruction } from '../../runtime/protocol';
@@ -192,18 +193,7 @@ describe('model', () => {
   });
 
   it("shows the bundled model's held-out test from its config, and nothing for a model without one", async () => {
-    const evaluation = {
-      data: 'tuxpaint-data, never trained on',
-      images: 21,
-      maskRatio: 0.75,
-      seeds: [0, 1, 2],
-      modelPsnr: 17.634,
-      interpolationPsnr: 16.543,
-      convergedDiffusionPsnr: 17.086,
-      winsOverInterpolation: 19,
-      winsOverConvergedDiffusion: 16,
-    };
-    const { store } = setup({ ...configWith(224, 16), evaluation });
+    const { store } = setup({ ...configWith(224, 16), evaluation: tinyEvaluation() });
     await start(store);
     expect(
       screen.getByText(
