@@ -11,11 +11,13 @@ import csv
 import sys
 from pathlib import Path
 
+from scripts.train import read_manifest
+
 COLUMNS = ["file", "used_for", "package", "version", "path_in_package", "debian_license", "credit"]
 
 
 def rows(run: Path, manifest: Path):
-    by_name = {Path(row["file"]).name: row for row in csv.DictReader(manifest.open(newline=""))}
+    by_name = read_manifest(manifest)
     for listing, used_for in (("training-files.txt", "training"), ("holdout.txt", "held out")):
         for name in (run / listing).read_text().split():
             row = by_name[name]  # a KeyError names a photo the manifest does not credit
