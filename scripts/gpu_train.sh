@@ -12,8 +12,8 @@
 # best weights split in parts under 16 MiB (what the device tool brings back), train_log.json
 # and train.log. Back here, `scripts/gpu_train.sh join RUN_DIR` puts best.pth together, then
 # `scripts/finish_training.sh RUN_DIR` exports and evaluates it. Nothing in models/ changes.
-# From scratch: 7 GPU minutes are many times the 12170 CPU steps of the bundled model (run5 in
-# docs/heldout-tuxpaint.md). It never saw tuxpaint-data, so continuing it (TRAIN_ARGS with
+# From scratch: 7 GPU minutes are many times the 12170 + 9048 CPU steps of the bundled model (run5
+# and run6 in docs/heldout-tuxpaint.md). It never saw tuxpaint-data, so continuing it (TRAIN_ARGS with
 # --init-onnx models/mae-small) is honest too. Today's sizes: a fourth decoder block cost the
 # page's slider its 100 ms p95 in the quick bench.
 # The recipe's numbers are starting points: TRAIN_ARGS replaces them (DEVICE=cpu for a dry run).

@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """Draw train_log.json loss curves as a small standalone SVG (no plotting library needed).
 
-    /usr/bin/python3 -m scripts.plot_loss OUT.svg LOG.json [LOG.json ...]
+    /usr/bin/python3 -m scripts.plot_loss OUT.svg LOG.json [LOG.json ...] [--baselines EVAL.json]
 
 Several logs (a run continued with train.py --init) are drawn one after the other. A run with
 --holdout-package gets a second panel: the held-out package's masked-patch PSNR at each evaluation
-(raw weights and EMA), against the baselines' PSNR on the same photos.
+(raw weights and EMA), against the baselines' PSNR on the same photos: those the run logged at its
+start, or those of `npm run --silent eval -- --json` on the package (--baselines), for a run
+started without them.
 """
 
+import argparse
 import json
-import sys
 from pathlib import Path
+
+from scripts.mae.heldout import eval_baselines
 
 WIDTH, HEIGHT, MARGIN = 640, 320, 48
 
@@ -83,9 +87,14 @@ def psnr_panel(held_out, baselines, x_of, last_step):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="Draw train_log.json curves as an SVG.")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("logs", type=Path, nargs="+")
+    parser.add_argument("--baselines", type=Path, help="`npm run --silent eval -- --json` of the held-out package")
+    args = parser.parse_args()
     train, val, held_out, switch, offset, start = [], [], [], None, 0, None
-    for path in sys.argv[2:]:
-        log = json.loads(Path(path).read_text())
+    for path in args.logs:
+        log = json.loads(path.read_text())
         train += [(offset + e["step"], e["loss"]) for e in log["steps"]]
         val += [(offset + e["step"], e["loss"]) for e in log["validation"]]
         held_out += [{**e, "step": offset + e["step"]} for e in log.get("held_out", [])]
@@ -123,10 +132,14 @@ def main():
         legend = "held-out loss (whole images, 75 % masked, 3 seeds)"
         parts.append(f'<text x="{MARGIN}" y="36" fill="#d8573b">{legend}</text>')
     if held_out:
-        baselines = {k: v for k, v in (start or {}).get("baselines", {}).items() if k in BASELINE_NAMES}
+        logged = (start or {}).get("baselines", {})
+        if args.baselines:
+            per_image = eval_baselines(json.loads(args.baselines.read_text())).values()
+            logged = {name: sum(scores[name] for scores in per_image) / len(per_image) for name in BASELINE_NAMES}
+        baselines = {k: v for k, v in logged.items() if k in BASELINE_NAMES}
         parts += psnr_panel(held_out, baselines, x_of, last_step)
     parts.append("</svg>")
-    Path(sys.argv[1]).write_text("\n".join(parts) + "\n")
+    args.out.write_text("\n".join(parts) + "\n")
 
 
 if __name__ == "__main__":
