@@ -90,7 +90,9 @@ def main():
     parser = argparse.ArgumentParser(description="Draw train_log.json curves as an SVG.")
     parser.add_argument("out", type=Path)
     parser.add_argument("logs", type=Path, nargs="+")
-    parser.add_argument("--baselines", type=Path, help="`npm run --silent eval -- --json` of the held-out package")
+    parser.add_argument(
+        "--baselines", type=Path, help="`npm run --silent eval -- --json` of the held-out package"
+    )
     args = parser.parse_args()
     train, val, held_out, switch, offset, start = [], [], [], None, 0, None
     for path in args.logs:
@@ -135,7 +137,9 @@ def main():
         logged = (start or {}).get("baselines", {})
         if args.baselines:
             per_image = eval_baselines(json.loads(args.baselines.read_text())).values()
-            logged = {name: sum(scores[name] for scores in per_image) / len(per_image) for name in BASELINE_NAMES}
+            logged = {
+                name: sum(scores[name] for scores in per_image) / len(per_image) for name in BASELINE_NAMES
+            }
         baselines = {k: v for k, v in logged.items() if k in BASELINE_NAMES}
         parts += psnr_panel(held_out, baselines, x_of, last_step)
     parts.append("</svg>")

@@ -28,7 +28,8 @@ class PlotLossTest(unittest.TestCase):
         (folder / "log.json").write_text(json.dumps(log))
         svg = folder / "out.svg"
         subprocess.run(
-            [sys.executable, "-m", "scripts.plot_loss", str(svg), str(folder / "log.json"), *extra], check=True
+            [sys.executable, "-m", "scripts.plot_loss", str(svg), str(folder / "log.json"), *extra],
+            check=True,
         )
         return svg.read_text()
 
@@ -41,7 +42,9 @@ class PlotLossTest(unittest.TestCase):
     def test_baselines_of_an_eval_report_are_their_means_over_images(self):
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "eval.json"
-            report.write_text(json.dumps({"images": [image("a.jpg", 16.0, 17.0), image("b.jpg", 17.0, 18.0)]}))
+            report.write_text(
+                json.dumps({"images": [image("a.jpg", 16.0, 17.0), image("b.jpg", 17.0, 18.0)]})
+            )
             svg = self.plot(Path(tmp), {}, "--baselines", str(report))
         self.assertIn("interpolation (200 rounds) 16.50 dB", svg)
         self.assertIn("converged diffusion 17.50 dB", svg)
