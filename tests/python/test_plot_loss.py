@@ -8,15 +8,6 @@ import unittest
 from pathlib import Path
 
 
-def image(name, interpolation, converged):
-    return {
-        "image": name,
-        "mean_fill_psnr": 10.0,
-        "interpolation_psnr": interpolation,
-        "diffusion_psnr": {"diffusion:200": interpolation, "diffusion:1000": converged},
-    }
-
-
 class PlotLossTest(unittest.TestCase):
     def plot(self, folder, logged_baselines, *extra):
         log = {
@@ -39,15 +30,22 @@ class PlotLossTest(unittest.TestCase):
         self.assertIn("interpolation (200 rounds) 16.50 dB", svg)
         self.assertIn("converged diffusion 17.10 dB", svg)
 
-    def test_baselines_of_an_eval_report_are_their_means_over_images(self):
+    def test_baselines_of_an_eval_report_come_from_its_summary(self):
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "eval.json"
-            report.write_text(
-                json.dumps({"images": [image("a.jpg", 16.0, 17.0), image("b.jpg", 17.0, 18.0)]})
+            summary = {
+                "model_psnr": 17.4,
+                "mean_fill_psnr": 13.0,
+                "interpolation_psnr": 16.55,
+                "diffusion_psnr": {"diffusion:200": 16.55, "diffusion:1000": 17.05},
+            }
+            report.write_text(json.dumps({"images": [], "summary": summary}))
+            svg = self.plot(
+                Path(tmp), {"interpolation": 16.5, "diffusion:1000": 17.1}, "--baselines", str(report)
             )
-            svg = self.plot(Path(tmp), {}, "--baselines", str(report))
-        self.assertIn("interpolation (200 rounds) 16.50 dB", svg)
-        self.assertIn("converged diffusion 17.50 dB", svg)
+        self.assertIn("interpolation (200 rounds) 16.55 dB", svg)
+        self.assertIn("converged diffusion 17.05 dB", svg)
+        self.assertNotIn("16.50 dB", svg)
 
 
 if __name__ == "__main__":
