@@ -3,7 +3,9 @@
 # 10-minute limit (issue 15). Two steps, both from the repo root:
 #
 #   scripts/gpu_train.sh prepare [PHOTOS]   # here: copies the photos and their manifest into
-#                                           # .train-data/ (git-ignored), which the run carries
+#                                           # .train-data/ (git-ignored), which the run carries;
+#                                           # PHOTOS defaults to .photos, built by
+#                                           # `python3 -m scripts.fetch_photos` (shared set + 19)
 #   scripts/gpu_train.sh train              # there, e.g. with the device tool:
 #       run(command="scripts/gpu_train.sh train", carry=[".train-data"], timeout_s=600)
 #
@@ -23,10 +25,14 @@ data=.train-data
 
 case "${1:-}" in
   prepare)
-    photos=${2:-../shared/data/photos}
+    photos=${2:-.photos}
+    [ -f "$photos/manifest.csv" ] || {
+      echo "no $photos/manifest.csv: run /usr/bin/python3 -m scripts.fetch_photos --base ../shared/data/photos --out .photos" >&2
+      exit 2
+    }
     rm -rf "$data"
     mkdir -p "$data"
-    cp -r "$photos/train" "$data/train"
+    cp -rL "$photos/train" "$data/train"  # -L: .photos/train links to the shared photos
     cp "$photos/manifest.csv" "$data/manifest.csv"
     du -sh "$data"
     ;;
