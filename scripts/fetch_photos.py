@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""More training photos (issue 15): CC0 / CC-BY-SA photographs from two Debian packages that the
-shared photo set does not use, merged with it into one training folder.
+"""More training photos (issue 15): 48 freely licensed photographs (CC0, CC-BY-SA, GFDL, public
+domain) from four Debian packages that the shared photo set does not use, merged with it into one
+training folder.
 
     /usr/bin/python3 -m scripts.fetch_photos --base ../shared/data/photos --out .photos
 
@@ -9,8 +10,8 @@ plus a row per new photo: package, version, path, licence, credit), so that
 `scripts/train.py --data OUT/train` sees both and `--holdout-package` still works. The new photos
 are treated as the shared set was: shorter side 384 px (Lanczos), sRGB JPEG quality 90.
 
-Each .deb is pinned by version and SHA-256. Packages outside bookworm (the machines' release) come
-from the bullseye and trixie pools of deb.debian.org; once a version leaves the pool, the same file
+Each .deb is pinned by version and SHA-256. None is in bookworm (the machines' release); they come
+from the bullseye, trixie and sid pools of deb.debian.org; once a version leaves the pool, the same file
 is on snapshot.debian.org. Only photographs are listed; what was left out of each package, and why,
 is in LEFT_OUT.
 """
@@ -92,6 +93,71 @@ PACKAGES = [
             ),
         },
     },
+    {
+        "package": "grub2-splashimages",
+        "version": "1.1.1",
+        "suite": "sid",
+        "pool": "pool/main/g/grub2-splashimages/grub2-splashimages_1.1.1_all.deb",
+        "sha256": "d751195cf6259b352ddb17f668be386e28ad750619faf8eb43144cf7f227dd86",
+        "folder": "usr/share/images/grub/",
+        # Wikimedia Commons featured pictures; debian/copyright has a stanza (licence, author) for each.
+        "copyright": "per-file stanza in debian/copyright",
+        "photos": {
+            "001_Chateau_de_Chillon_and_Dents_du_Midi_Photo_by_Giles_Laurent.png": (
+                "CC-BY-SA-4.0",
+                "Giles Laurent <gileslaurent.com>",
+            ),
+            "001_Juvenile_leopard_in_the_Serengeti_National_Park_Photo_by_Giles_Laurent.png": (
+                "CC-BY-SA-4.0",
+                "Giles Laurent <gileslaurent.com>",
+            ),
+            "003_Olive-bellied_Sunbird_in_flight_at_Kibale_forest_National_Park_Photo_by_Giles_Laurent.png": (
+                "CC-BY-SA-4.0",
+                "Giles Laurent <gileslaurent.com>",
+            ),
+            "004_2018_05_14_Extremes_Wetter.png": ("CC-BY-SA-4.0", "Friedrich Haag"),
+            "2006-02-15_Piping.png": ("GFDL-1.2+", "2006 Roger McLassus [[:c:User:Roger_McLassus]]"),
+            "Anse_Source_d_Argent_2-La_Digue.png": ("CC-BY-SA-4.0", "Tobias Alt"),
+            "Apollo_17_The_Last_Moon_Shot_Edit1.png": ("public_domain", "NASA image number KSC-72PC-589"),
+            "BonsaiTridentMaple.png": ("public_domain", "USDA photo by Peggy Greb"),
+            "BrockenBahnWinter.png": ("CC-BY-SA-4.0", "Andreas Tille"),
+            "Hortensia-1.png": ("GFDL-1.2+", "2007 Alvesgaspar [[:c:User:Alvesgaspar]]"),
+            "Lake_mapourika_NZ.png": ("GFDL-1.2+", "2004 Richard Palmer [[:c:User:Wombat]]"),
+            "Moraine_Lake_17092005.png": ("public_domain", "Gorgo [[:c:User:Gorgo]]"),
+            "Plasma-lamp.png": ("GFDL-1.2+", "2004 Luc Viatour [[:c:User:Lviatour]]"),
+            "TulipStair_QueensHouse_Greenwich.png": ("GFDL-1.2+", "2006 Mcginnly [[:en:User:Mcginnly]]"),
+            "Windbuchencom.png": ("public_domain", "Richardfabi [[:c:User:Richardfabi]]"),
+        },
+    },
+    {
+        "package": "ukui-wallpapers",
+        "version": "20.04.4-1",
+        "suite": "sid",
+        "pool": "pool/main/u/ukui-wallpapers/ukui-wallpapers_20.04.4-1_all.deb",
+        "sha256": "3e9036f3e9fa197e3ff8fc6551eeba208f31ac99cba06da052e49a00d77ed62d",
+        "folder": "usr/share/backgrounds/",
+        # debian/copyright: `Files: *` CC-BY-SA-3.0; no per-photo credit in the package.
+        "copyright": "2013-2020 Ubuntu Kylin community contributors",
+        "photos": {
+            name: ("CC-BY-SA-3.0", "Ubuntu Kylin community contributors (debian/copyright Files: *)")
+            for name in [
+                "bluebird.jpg",
+                "bridgecity.jpg",
+                "bridgecity2.jpg",
+                "flamingos.jpg",
+                "horse.jpg",
+                "house.jpg",
+                "look.jpg",
+                "mountain-range.jpg",
+                "mountain.jpg",
+                "mountain2.jpg",
+                "sea.jpg",
+                "snowy-mountains.jpg",
+                "still-life.jpg",
+                "sunf.jpg",
+            ]
+        },
+    },
 ]
 
 LEFT_OUT = {
@@ -101,6 +167,13 @@ LEFT_OUT = {
     "adwaita-*, Endless-shapes, Stripes, Symbolics-*, Wood, VNC (renders)",
     "plasma-workspace-wallpapers 5.20.5-1 (bullseye), 6.3.4-1 (trixie)": "the photos are the ones "
     "bookworm's 5.27 ships (already in the shared set); the rest are renders",
+    "grub2-splashimages 1.1.1": "Glasses_800_edit (a ray-traced render), City_Lights_of_Asia_and_Middle_East "
+    "(satellite composite), splash-02..06 (only the blanket `Files: *` stanza, no author)",
+    "ukui-wallpapers 20.04.4-1": "2004default, calla, city, desert, firstgeneration, fluent-color, "
+    "focal-ubuntukylin, goldfish, planet-ascending, rhythm, rollpaper, sky, string, the-mouse (renders)",
+    "budgie-backgrounds 4.2-1 (sid)": "its 4 photos that 3.0-1 lacks ship only as JPEG XL, "
+    "which Pillow here cannot read",
+    "oxygen-wallpapers 6.7.4-1": "Air, Horos (renders)",
 }
 
 

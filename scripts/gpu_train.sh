@@ -5,7 +5,7 @@
 #   scripts/gpu_train.sh prepare [PHOTOS]   # here: copies the photos and their manifest into
 #                                           # .train-data/ (git-ignored), which the run carries;
 #                                           # PHOTOS defaults to .photos, built by
-#                                           # `python3 -m scripts.fetch_photos` (shared set + 19)
+#                                           # `python3 -m scripts.fetch_photos` (shared set + 48)
 #   scripts/gpu_train.sh train              # there, e.g. with the device tool:
 #       run(command="scripts/gpu_train.sh train", carry=[".train-data"], timeout_s=600)
 #
